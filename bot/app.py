@@ -1,0 +1,130 @@
+"""Builds the running bot: the AppContext, the router with its middlewares, and the channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+import httpx
+
+import handlers
+import handlers.strangers
+from bot.actions import Turn
+from bot.channels.base import Channel
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import AppContext
+from bot.family import Family, Member
+from bot.fastpath import FastPath
+from bot.messages import Outcome
+from bot.middlewares import (
+    Middleware,
+    RateLimit,
+    Request,
+    catch_errors,
+    identify,
+    log_messages,
+    skip_unaddressed,
+)
+from bot.outbox import Outbox
+from bot.router import Router
+from bot.skills import load_skills
+from bot.tools import ToolRegistry
+from knowledge.vault import Vault
+from storage.database import create_engine, session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+DEMO_HOUSEHOLD = (("Alex", "parent"), ("Sam", "child"))
+
+
+@contextlib.asynccontextmanager
+async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[AppContext]:
+    """Opens the database (migrating it), loads the skills, and closes everything afterwards."""
+    settings = config.settings
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.vault.path.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.storage.resolved_database_url())
+    clock = clock or SystemClock()
+    try:
+        await upgrade(engine)
+        skills = load_skills(settings.skills.plugins)
+        sessions = session_factory(engine)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http:
+            yield AppContext(
+                config=config,
+                engine=engine,
+                sessions=sessions,
+                clock=clock,
+                http=http,
+                family=Family(sessions, clock, settings.household.name),
+                tools=ToolRegistry(tool for skill in skills for tool in skill.tools),
+                fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
+                vault=Vault(settings.vault.path),
+            )
+    finally:
+        await engine.dispose()
+
+
+def build_router(app: AppContext, outbox: Outbox) -> Router:
+    """The one place the pipeline is assembled: the middlewares in order, then the handlers."""
+    safety = app.settings.safety
+    middlewares: list[Middleware] = [
+        log_messages,
+        catch_errors,
+        skip_unaddressed,
+        identify(app, handlers.strangers.handle),
+        RateLimit(app.clock, safety.messages_per_minute, safety.burst),
+    ]
+
+    async def handle(request: Request) -> Outcome:
+        assert request.member is not None
+        turn = Turn(
+            app=app, incoming=request.incoming, member=request.member, inbox_id=request.inbox_id
+        )
+        return await handlers.dispatch(turn)
+
+    return Router(app, outbox, middlewares, handle)
+
+
+async def ensure_demo_household(app: AppContext) -> list[Member]:
+    """A fresh install with no chat tokens gets a small demo family to try things with."""
+    if await app.family.is_empty():
+        for name, role in DEMO_HOUSEHOLD:
+            await app.family.add(name, role)
+    return await app.family.members()
+
+
+async def serve(app: AppContext, channels: list[Channel]) -> None:
+    """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended."""
+    outbox = Outbox(app.sessions, app.clock)
+    router = build_router(app, outbox)
+    for channel in channels:
+        outbox.register(channel.name, channel.send)
+    resumed = await router.resume()
+    if resumed:
+        log.info("handled %d message(s) left over from the last run", resumed)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    outbox_task = asyncio.create_task(outbox.run(), name="outbox")
+    channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
+    all_channels_done = asyncio.create_task(asyncio.wait(channel_tasks), name="channels")
+    stopped = asyncio.create_task(stop.wait(), name="stop")
+    await asyncio.wait({all_channels_done, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("shutting down: finishing messages in flight")
+    for task in (*channel_tasks, stopped, all_channels_done):
+        task.cancel()
+    await asyncio.gather(*channel_tasks, return_exceptions=True)
+    await router.drain()
+    await outbox.deliver_due()
+    outbox_task.cancel()
+    await asyncio.gather(outbox_task, stopped, all_channels_done, return_exceptions=True)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(sig)

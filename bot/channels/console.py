@@ -1,0 +1,95 @@
+"""The console channel: chat with Gepeto in a terminal, or send one message from a script."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.clock import Clock
+from bot.messages import Incoming, Reply
+from bot.router import Router
+
+CHANNEL = "console"
+
+
+def console_message(
+    clock: Clock, member_name: str, text: str = "", button: str | None = None
+) -> Incoming:
+    """An Incoming from the console; the member's name is their console identity."""
+    return Incoming(
+        channel=CHANNEL,
+        chat_id=member_name.casefold(),
+        sender=member_name,
+        sender_name=member_name,
+        event_id=uuid.uuid4().hex,
+        received_at=clock.now(),
+        text=text,
+        button=button,
+    )
+
+
+class ConsoleChannel:
+    """Reads lines from stdin as one member; prints replies; asks confirmations as y/N prompts."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        clock: Clock,
+        member_name: str,
+        output: TextIO | None = None,
+        lines: Callable[[], str | None] | None = None,
+    ) -> None:
+        self._clock = clock
+        self.member_name = member_name
+        self._output = output or sys.stdout
+        self._read_line = lines or _read_stdin_line
+        self._open_question: Reply | None = None
+
+    async def send(self, chat_id: str, reply: Reply, key: str) -> None:
+        prefix = "" if chat_id == self.member_name.casefold() else f"(to {chat_id}) "
+        print(f"gepeto> {prefix}{reply.text}", file=self._output, flush=True)
+        if reply.buttons and chat_id == self.member_name.casefold():
+            self._open_question = reply
+
+    async def run(self, router: Router) -> None:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def pump() -> None:
+            while True:
+                line = self._read_line()
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+                if line is None:
+                    return
+
+        threading.Thread(target=pump, name="console-input", daemon=True).start()
+        self._prompt()
+        while (line := await lines.get()) is not None:
+            text = line.strip()
+            if text or self._open_question:
+                await self._submit(router, text)
+            self._prompt()
+
+    async def _submit(self, router: Router, text: str) -> None:
+        question, self._open_question = self._open_question, None
+        button = None
+        if question is not None and text.lower() in ("y", "yes", "n", "no", ""):
+            wanted = "yes" if text.lower().startswith("y") else "no"
+            button = next((b.data for b in question.buttons if b.data.endswith(wanted)), None)
+        incoming = console_message(self._clock, self.member_name, "" if button else text, button)
+        await router.handle_now(incoming)
+        await router.outbox.deliver_due(CHANNEL)
+
+    def _prompt(self) -> None:
+        hint = " [y/N]" if self._open_question else ""
+        print(f"{self.member_name}{hint}> ", end="", file=self._output, flush=True)
+
+
+def _read_stdin_line() -> str | None:
+    line = sys.stdin.readline()
+    return line if line else None

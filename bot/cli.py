@@ -1,0 +1,259 @@
+"""The `gepeto` command: run the bot, chat in the terminal, manage members, check the setup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot import logs
+from bot.app import build_router, ensure_demo_household, open_app, serve
+from bot.channels.base import Channel
+from bot.channels.console import CHANNEL, ConsoleChannel, console_message
+from bot.config import Config, ConfigError, load_config
+from bot.context import AppContext
+from bot.family import FamilyError
+from bot.messages import Reply
+from bot.outbox import Outbox
+from bot.skills import SkillLoadError
+from storage.database import create_engine, upgrade
+
+app = typer.Typer(
+    name="gepeto",
+    help="Gepeto, the family assistant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+members_app = typer.Typer(help="Who belongs to the family.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(members_app, name="members")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="bot.toml to use (default: $GEPETO_CONFIG or ./bot.toml)"),
+]
+_state: dict[str, Path | None] = {"config": None}
+
+
+@app.callback()
+def main_options(config: ConfigOption = None) -> None:
+    _state["config"] = config
+
+
+def _config(log_to_file: bool = False) -> Config:
+    """Loads the configuration (or exits naming the bad key) and sets up logging."""
+    try:
+        config = load_config(_state["config"])
+    except ConfigError as error:
+        typer.echo(f"Configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    _setup_logs(config, log_to_file)
+    return config
+
+
+def _setup_logs(config: Config, to_file: bool) -> None:
+    """Logs go to stderr, or to data/gepeto.log while the terminal is used for chatting."""
+    log_file = config.settings.storage.data_dir / "gepeto.log" if to_file else None
+    settings = config.settings.logging
+    logs.setup(settings.level, settings.format, config.secrets.values(), log_file)
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(work())
+    except (FamilyError, SkillLoadError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: every configured chat channel, or the console when none is."""
+    config = _config()
+    channels: list[Channel] = []
+    if not channels:
+        _setup_logs(config, to_file=sys.stdin.isatty())
+
+    async def work() -> None:
+        async with open_app(config) as ctx:
+            if not channels:
+                members = await ensure_demo_household(ctx)
+                parent = next((m for m in members if m.role == "parent"), members[0])
+                typer.echo(
+                    f"No chat channel is configured (set TELEGRAM_BOT_TOKEN or Matrix in "
+                    f"bot.toml), so here is the console. You are {parent.name} ({parent.role}); "
+                    "type /help, or Ctrl-D to quit."
+                )
+                channels.append(ConsoleChannel(ctx.clock, parent.name))
+            await serve(ctx, channels)
+
+    _run(work)
+
+
+async def _first_parent(ctx: AppContext, name: str, ask: bool) -> None:
+    """On an empty household, the first console user becomes its first parent."""
+    if not await ctx.family.is_empty():
+        return
+    if ask and not typer.confirm(
+        f"Nobody lives here yet. Create {name} as the first parent?", default=True
+    ):
+        raise typer.Exit(1)
+    await ctx.family.add(name, "parent")
+    typer.echo(f"Welcome, {name}! You are the first parent of this household.", err=True)
+
+
+@app.command()
+def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -> None:
+    """Chat with Gepeto in this terminal as a family member."""
+    config = _config(log_to_file=True)
+
+    async def work() -> None:
+        async with open_app(config) as ctx:
+            await _first_parent(ctx, as_, ask=sys.stdin.isatty())
+            typer.echo(f"Chatting as {as_}. Type /help, or Ctrl-D to quit.")
+            console = ConsoleChannel(ctx.clock, as_)
+            outbox = Outbox(ctx.sessions, ctx.clock)
+            outbox.register(CHANNEL, console.send)
+            await console.run(build_router(ctx, outbox))
+
+    _run(work)
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="the message")],
+    as_: Annotated[str, typer.Option("--as", help="the member sending it")],
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Send one message through the whole pipeline and print the reply."""
+    config = _config(log_to_file=True)
+
+    async def work() -> dict[str, Any]:
+        async with open_app(config) as ctx:
+            await _first_parent(ctx, as_, ask=False)
+            delivered: list[Reply] = []
+
+            async def collect(_chat: str, reply: Reply, _key: str) -> None:
+                delivered.append(reply)
+
+            outbox = Outbox(ctx.sessions, ctx.clock)
+            outbox.register(CHANNEL, collect)
+            router = build_router(ctx, outbox)
+            outcome = await router.handle_now(console_message(ctx.clock, as_, text))
+            await outbox.deliver_due(CHANNEL)
+            assert outcome is not None
+            return {
+                "reply": "\n\n".join(reply.text for reply in delivered if reply.text),
+                "route": outcome.route,
+                "actions": [action.model_dump(mode="json") for action in outcome.actions],
+            }
+
+    result = _run(work)
+    if json_output:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(result["reply"] or "(no reply)")
+
+
+@members_app.command("add")
+def members_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="parent, adult, child or guest")],
+    language: Annotated[str | None, typer.Option(help="e.g. en, de, pt")] = None,
+) -> None:
+    """Add a family member."""
+    member = _with_app(lambda ctx: ctx.family.add(name, role, language))
+    typer.echo(f"Added {member.name} ({member.role}).")
+
+
+@members_app.command("list")
+def members_list() -> None:
+    """List the family's members and their chat identities."""
+
+    async def listing(ctx: AppContext) -> list[str]:
+        rows = []
+        for member in await ctx.family.members():
+            linked = ", ".join(await ctx.family.identities(member)) or "not linked yet"
+            rows.append(f"{member.name:<16} {member.role:<7} {linked}")
+        return rows
+
+    rows = _with_app(listing)
+    typer.echo(
+        "\n".join(rows) if rows else "No members yet: gepeto members add NAME --role parent"
+    )
+
+
+@members_app.command("remove")
+def members_remove(name: str) -> None:
+    """Remove a member (and their chat links)."""
+    member = _with_app(lambda ctx: ctx.family.remove(name))
+    typer.echo(f"Removed {member.name}.")
+
+
+@members_app.command("link")
+def members_link(
+    name: str,
+    address: Annotated[str, typer.Argument(help="telegram:<user id> or matrix:@user:server")],
+) -> None:
+    """Link a member to their Telegram or Matrix account."""
+    member = _with_app(lambda ctx: ctx.family.link(name, address))
+    typer.echo(f"Linked {address} to {member.name}.")
+
+
+@members_app.command("invite")
+def members_invite(name: str) -> None:
+    """Make a one-time pairing code the member sends as /pair CODE from their chat."""
+    code, member = _with_app(lambda ctx: ctx.family.invite(name))
+    typer.echo(
+        f"Pairing code for {member.name}: {code}\n"
+        f"Ask {member.name} to send “/pair {code}” to the bot. It works once, within 24 hours."
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically at start-up)."""
+    config = _config()
+
+    async def work() -> None:
+        engine = create_engine(config.settings.storage.resolved_database_url())
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    _run(work)
+    typer.echo("The database is up to date.")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the setup and say how to fix what is wrong."""
+    from bot.doctor import print_report, run_checks
+
+    checks = asyncio.run(run_checks(_state["config"]))
+    raise typer.Exit(print_report(checks))
+
+
+def _with_app(work: Callable[[AppContext], Awaitable[T]]) -> T:
+    config = _config()
+
+    async def opened() -> T:
+        async with open_app(config) as ctx:
+            return await work(ctx)
+
+    return _run(opened)
+
+
+def main() -> None:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    app()

@@ -1,0 +1,157 @@
+"""`gepeto doctor`: a table of checks, each failing one with the fix."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import Config, ConfigError, load_config
+from storage.database import create_engine, pending_migrations
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+async def run_checks(config_path: Path | None) -> list[Check]:
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        return [Check("configuration", False, str(error), "correct the key named above")]
+    source = config.source if config.source and config.source.exists() else "built-in defaults"
+    checks = [Check("configuration", True, f"valid ({source})")]
+    checks.append(await _database(config))
+    checks.append(_vault(config))
+    checks.extend(await _ollama(config))
+    checks.append(_gpus())
+    checks.extend(_integrations(config))
+    return checks
+
+
+async def _database(config: Config) -> Check:
+    url = config.settings.storage.resolved_database_url()
+    engine = create_engine(url)
+    try:
+        missing = await pending_migrations(engine)
+    except Exception as error:
+        return Check(
+            "database", False, f"cannot open {url}: {error}", "check storage.database_url"
+        )
+    finally:
+        await engine.dispose()
+    if missing:
+        return Check(
+            "database",
+            False,
+            f"{len(missing)} migration(s) not applied",
+            "run `gepeto db upgrade` (gepeto run does it too)",
+        )
+    return Check("database", True, "migrated")
+
+
+def _vault(config: Config) -> Check:
+    path = config.settings.vault.path
+    if not path.is_dir():
+        return Check("vault", False, f"{path} does not exist", "create it or set GEPETO_VAULT")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".gepeto-doctor-"):
+            pass
+    except OSError as error:
+        return Check(
+            "vault", False, f"{path} is not writable ({error.strerror})", "fix permissions"
+        )
+    notes = sum(1 for _ in path.rglob("*.md"))
+    return Check("vault", True, f"{path} writable, {notes} notes")
+
+
+async def _ollama(config: Config) -> list[Check]:
+    llm = config.settings.llm
+    if not llm.enabled:
+        return [Check("ollama", True, "disabled in bot.toml: commands and the fast path only")]
+    wanted = {role: model for role, model in llm.models.model_dump().items() if model}
+    checks = []
+    timeout = httpx.Timeout(llm.connect_timeout_s)
+    async with httpx.AsyncClient(timeout=timeout) as http:
+        for endpoint in llm.endpoints:
+            name = f"ollama {endpoint.name}"
+            try:
+                response = await http.get(f"{endpoint.url.rstrip('/')}/api/tags")
+                response.raise_for_status()
+                present = {model["name"] for model in response.json().get("models", [])}
+            except (httpx.HTTPError, ValueError) as error:
+                checks.append(
+                    Check(
+                        name,
+                        False,
+                        f"cannot reach {endpoint.url} ({type(error).__name__})",
+                        "start Ollama there, or fix llm.endpoints / OLLAMA_HOST",
+                    )
+                )
+                continue
+            missing = sorted(
+                f"{role}={model}"
+                for role, model in wanted.items()
+                if model not in present and f"{model}:latest" not in present
+            )
+            if missing:
+                pulls = " ".join(f"ollama pull {m.split('=', 1)[1]};" for m in missing)
+                checks.append(Check(name, False, f"missing models: {', '.join(missing)}", pulls))
+            else:
+                checks.append(Check(name, True, f"{endpoint.url}, {len(present)} models"))
+    return checks
+
+
+def _gpus() -> Check:
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception:
+        return Check("gpus", True, "no NVIDIA GPU or driver seen (fine: Ollama may run elsewhere)")
+    try:
+        names = [
+            str(pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(index)))
+            for index in range(pynvml.nvmlDeviceGetCount())
+        ]
+    finally:
+        pynvml.nvmlShutdown()
+    return Check("gpus", True, ", ".join(names) if names else "NVML found no GPU")
+
+
+def _integrations(config: Config) -> list[Check]:
+    checks = []
+    telegram = config.settings.channels.telegram
+    if config.telegram_enabled:
+        checks.append(Check("telegram", True, f"token set, api {telegram.api_base}"))
+    else:
+        checks.append(Check("telegram", True, "off (set TELEGRAM_BOT_TOKEN to turn it on)"))
+    matrix = config.settings.channels.matrix
+    if config.matrix_enabled:
+        checks.append(Check("matrix", True, f"{matrix.user_id} on {matrix.homeserver}"))
+    else:
+        checks.append(
+            Check("matrix", True, "off (set channels.matrix and MATRIX_PASSWORD to turn it on)")
+        )
+    return checks
+
+
+def print_report(checks: list[Check]) -> int:
+    """Prints the table; returns the exit code (1 when anything failed)."""
+    table = Table(show_header=True, header_style="bold")
+    for column in ("", "check", "status", "how to fix"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row("✓" if check.ok else "✗", check.name, check.detail, check.fix)
+    width = None if os.environ.get("COLUMNS") else 140
+    Console(width=width).print(table)
+    return 0 if all(check.ok for check in checks) else 1

@@ -1,0 +1,130 @@
+"""The fast path: everyday phrases mapped straight to tool calls, no LLM needed.
+
+Each skill ships a `phrases.toml`; every `[[intent]]` names a tool, the patterns per language
+(`{slot}` marks where an argument sits) and what kind of value each slot holds.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SLOT = re.compile(r"\{(\w+)\}")
+SLOT_PATTERNS = {"items": r".+?", "text": r".+?", "word": r"[\w'’-]+"}
+ITEM_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+|und\s+)?|\s+(?:and|und|&|e|y|et)\s+", re.I)
+POLITE_WORDS = re.compile(
+    r"^(?:(?:please|pls|bitte|hey|hi|ok|okay)[\s,]+)+|[\s,]+(?:please|pls|bitte|thanks|danke)$",
+    re.I,
+)
+LEADING_QUANTIFIERS = re.compile(r"^(?:some|more|etwas|noch)\s+", re.I)
+
+
+class PhraseError(Exception):
+    """A phrase file that cannot be used; names the file and the intent."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    tool: str
+    patterns: tuple[re.Pattern[str], ...]
+    slots: dict[str, str]
+    defaults: dict[str, Any]
+    unless: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FastMatch:
+    tool: str
+    args: dict[str, Any]
+
+
+def split_items(text: str) -> list[str]:
+    """'oat milk, eggs and bread' → ['oat milk', 'eggs', 'bread']."""
+    parts = (
+        LEADING_QUANTIFIERS.sub("", part.strip(" .!")) for part in ITEM_SEPARATORS.split(text)
+    )
+    return [part for part in parts if part]
+
+
+def normalize(text: str) -> str:
+    text = " ".join(text.replace("’", "'").split())
+    text = text.rstrip(" .!")
+    previous = None
+    while previous != text:
+        previous, text = text, POLITE_WORDS.sub("", text).strip()
+    return text
+
+
+def compile_pattern(template: str, slots: dict[str, str]) -> re.Pattern[str]:
+    """'add {items} to the {list_name} list' → a full-match, case-insensitive regex."""
+
+    def slot(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in slots:
+            raise PhraseError(f"slot {{{name}}} has no kind in [intent.slots]")
+        return f"(?P<{name}>{SLOT_PATTERNS[slots[name]]})"
+
+    body = SLOT.sub(slot, template.strip())
+    body = re.sub(r"\s+", r"\\s+", body)
+    return re.compile(rf"^{body}\??$", re.IGNORECASE)
+
+
+class FastPath:
+    """Tries every intent's patterns in order; the first full match wins."""
+
+    def __init__(self, intents: Iterable[Intent] = ()) -> None:
+        self.intents = list(intents)
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> FastPath:
+        return cls(intent for path in paths for intent in _read_intents(path))
+
+    def match(self, text: str) -> FastMatch | None:
+        cleaned = normalize(text)
+        for intent in self.intents:
+            if any(pattern.match(cleaned) for pattern in intent.unless):
+                continue
+            for pattern in intent.patterns:
+                found = pattern.match(cleaned)
+                if found:
+                    return FastMatch(tool=intent.tool, args=_arguments(intent, found))
+        return None
+
+
+def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
+    args = dict(intent.defaults)
+    for name, value in found.groupdict().items():
+        if value is None:
+            continue
+        args[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
+    return args
+
+
+def _read_intents(path: Path) -> list[Intent]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    intents = []
+    for number, entry in enumerate(data.get("intent", []), start=1):
+        where = f"{path}: intent {number}"
+        try:
+            slots = dict(entry.get("slots", {}))
+            unknown = {kind for kind in slots.values() if kind not in SLOT_PATTERNS}
+            if unknown:
+                raise PhraseError(f"unknown slot kind {sorted(unknown)[0]!r}")
+            templates = [t for key, ts in entry.items() if len(key) == 2 for t in ts]
+            intents.append(
+                Intent(
+                    tool=entry["tool"],
+                    patterns=tuple(compile_pattern(t, slots) for t in templates),
+                    slots=slots,
+                    defaults=dict(entry.get("defaults", {})),
+                    unless=tuple(re.compile(rf"^{u}", re.I) for u in entry.get("unless", [])),
+                )
+            )
+        except (KeyError, PhraseError, re.error) as error:
+            raise PhraseError(f"{where}: {error}") from None
+    return intents

@@ -1,0 +1,98 @@
+"""What travels through the pipeline: a normalized incoming message and the replies to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AttachmentKind = Literal["voice", "audio", "photo", "document"]
+Route = Literal[
+    "command", "fast", "llm", "confirmation", "refused", "ignored", "unknown", "media", "error"
+]
+ActionStatus = Literal["done", "needs_confirmation", "denied", "failed"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Attachment(Frozen):
+    """A file that came with a message; `path` is set once the channel has downloaded it."""
+
+    kind: AttachmentKind
+    file_id: str = ""
+    path: str | None = None
+    mime_type: str | None = None
+    name: str | None = None
+    size: int | None = None
+    duration_s: float | None = None
+
+
+class Incoming(Frozen):
+    """One message (or button press) from a chat, in the same shape for every channel."""
+
+    channel: str
+    chat_id: str
+    sender: str
+    event_id: str
+    received_at: datetime
+    text: str = ""
+    sender_name: str = ""
+    is_group: bool = False
+    addressed_to_bot: bool = True
+    attachments: tuple[Attachment, ...] = ()
+    reply_to_text: str | None = None
+    reply_to_event: str | None = None
+    thread_id: str | None = None
+    forwarded_from: str | None = None
+    edited: bool = False
+    button: str | None = Field(default=None, description="data of a pressed button or reaction")
+    button_message_id: str | None = None
+
+    @property
+    def chat_key(self) -> tuple[str, str]:
+        return (self.channel, self.chat_id)
+
+    @property
+    def is_command(self) -> bool:
+        return self.text.lstrip().startswith("/")
+
+
+class Button(Frozen):
+    label: str
+    data: str
+
+
+class Reply(Frozen):
+    """A message for the chat: Markdown text, optional buttons and files."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image_path: str | None = None
+    file_path: str | None = None
+    reply_to_event: str | None = None
+    thread_id: str | None = None
+    confirmation_id: int | None = None
+
+
+class ActionReport(Frozen):
+    """What happened to one tool call, as `gepeto say --json` shows it."""
+
+    tool: str
+    args: dict[str, Any]
+    status: ActionStatus
+    detail: str = ""
+
+
+class Outcome(Frozen):
+    """Everything one incoming message produced."""
+
+    route: Route
+    replies: tuple[Reply, ...] = ()
+    actions: tuple[ActionReport, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(reply.text for reply in self.replies if reply.text)

@@ -1,0 +1,126 @@
+"""The outbox: replies waiting for delivery, retried with backoff until a channel takes them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from bot.clock import Clock
+from bot.messages import Reply
+from storage.database import SessionFactory
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+
+Sender = Callable[[str, Reply, str], Awaitable[None]]
+"""Delivers one reply to a chat: (chat_id, reply, idempotency key)."""
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (flood control, server busy)."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds:.0f} s")
+        self.seconds = seconds
+
+
+class DeliveryFailed(Exception):
+    """The platform refused the message for good (chat gone, bot blocked)."""
+
+
+class Outbox:
+    """Delivers queued replies per channel; one loop, woken whenever something is queued."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._senders: dict[str, Sender] = {}
+        self._wake = asyncio.Event()
+        self._passing = asyncio.Lock()
+
+    def register(self, channel: str, sender: Sender) -> None:
+        self._senders[channel] = sender
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def deliver_due(self, channel: str | None = None) -> int:
+        """One pass over due messages; returns how many were delivered."""
+        async with self._passing:
+            return await self._deliver_due(channel)
+
+    async def _deliver_due(self, channel: str | None) -> int:
+        now = self._clock.now()
+        channels = [channel] if channel else list(self._senders)
+        async with self._sessions() as session:
+            statement = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    col(OutboxMessage.channel).in_(channels),
+                    col(OutboxMessage.next_attempt_at) <= now,
+                )
+                .order_by(col(OutboxMessage.id))
+            )
+            due = list(await session.exec(statement))
+        delivered = 0
+        blocked_chats: set[tuple[str, str]] = set()
+        for message in due:
+            chat = (message.channel, message.chat_id)
+            if chat in blocked_chats:
+                continue
+            if await self._deliver(message):
+                delivered += 1
+            else:
+                blocked_chats.add(chat)
+        return delivered
+
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        sender = self._senders[message.channel]
+        reply = Reply.model_validate(message.payload)
+        now = self._clock.now()
+        message.attempts += 1
+        try:
+            await sender(message.chat_id, reply, message.key)
+        except RetryLater as wait:
+            message.next_attempt_at = now + timedelta(seconds=wait.seconds)
+            message.last_error = str(wait)[:500]
+        except DeliveryFailed as error:
+            message.status = "failed"
+            message.last_error = str(error)[:500]
+            log.warning("gave up on %s to %s: %s", message.key, message.chat_id, error)
+        except Exception as error:
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = "failed"
+                log.error("gave up on %s after %d attempts", message.key, message.attempts)
+            else:
+                backoff = min(timedelta(seconds=2**message.attempts), MAX_BACKOFF)
+                message.next_attempt_at = now + backoff
+                log.warning("send of %s failed (%s); retrying", message.key, error)
+        else:
+            message.status = "sent"
+            message.sent_at = now
+        async with self._sessions() as session:
+            session.add(message)
+            await session.commit()
+        return message.status == "sent"
+
+    async def run(self) -> None:
+        """Delivers forever; wakes when woken, or every few seconds for retries that came due."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox pass failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=2.0)

@@ -1,0 +1,28 @@
+"""Free text: an answer to an open question, then the fast path, then the LLM."""
+
+from __future__ import annotations
+
+from bot import confirmations
+from bot.actions import Turn, run_action
+from bot.messages import Outcome
+from handlers.replies import outcome, say
+
+NOT_UNDERSTOOD = (
+    "I didn't understand that, sorry. Try “add milk to the shopping list”, or send /help "
+    "to see everything I can do."
+)
+
+
+async def handle(turn: Turn) -> Outcome:
+    text = turn.incoming.text.strip()
+    answer = confirmations.parse_word(text)
+    if answer is not None:
+        pending = await confirmations.latest_pending(turn)
+        if pending is not None and pending.id is not None:
+            reply = await confirmations.answer(turn, pending.id, answer)
+            return say(turn, "confirmation", reply.text)
+    match = turn.app.fastpath.match(text)
+    if match is not None:
+        result = await run_action(turn, match.tool, match.args)
+        return outcome(turn, "fast", result)
+    return say(turn, "unknown", NOT_UNDERSTOOD)

@@ -1,0 +1,10 @@
+"""Shopping and to-do lists kept as Markdown checklists in the vault."""
+
+from pathlib import Path
+
+from bot.skills import Skill
+from skills.lists.tools import ADD, CHECK, SHOW
+
+SKILL = Skill(
+    name="lists", tools=(ADD, CHECK, SHOW), phrases=(Path(__file__).with_name("phrases.toml"),)
+)

@@ -1,0 +1,189 @@
+"""The family's tables: household, members, identities, inbox, outbox, confirmations, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always gives them back aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _time(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "household"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    created_at: datetime = _time()
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("household_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("household.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80, description="lower-cased name for lookups")
+    role: str = Field(max_length=16)
+    language: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _time()
+
+
+class Identity(SQLModel, table=True):
+    """A member's address on one channel: telegram user id, matrix user id, console name."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=255)
+    created_at: datetime = _time()
+
+
+class PairingCode(SQLModel, table=True):
+    __tablename__ = "pairing_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    code_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time()
+
+
+class InboxEvent(SQLModel, table=True):
+    """Every incoming event, stored before it is acknowledged; the unit of exactly-once work."""
+
+    __tablename__ = "inbox_event"
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    event_id: str = Field(max_length=255)
+    chat_id: str = Field(max_length=255, index=True)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="received", max_length=16, index=True)
+    attempts: int = 0
+    received_at: datetime = _time()
+    finished_at: datetime | None = _time(nullable=True)
+
+
+class ActionRecord(SQLModel, table=True):
+    """The tools one inbox event ran, so a replay after a crash never runs one twice."""
+
+    __tablename__ = "action_record"
+    __table_args__ = (UniqueConstraint("inbox_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbox_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("inbox_event.id", ondelete="CASCADE"), nullable=False)
+    )
+    seq: int
+    tool: str = Field(max_length=64)
+    args: dict[str, Any] = _json()
+    status: str = Field(max_length=24)
+    result: dict[str, Any] = _json()
+    created_at: datetime = _time()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A reply waiting to be delivered; the key makes retries idempotent."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    channel: str = Field(max_length=16, index=True)
+    chat_id: str = Field(max_length=255)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = _time()
+    last_error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    created_at: datetime = _time()
+    sent_at: datetime | None = _time(nullable=True)
+
+
+class PendingConfirmation(SQLModel, table=True):
+    """A sensitive action waiting for its requester's yes or no."""
+
+    __tablename__ = "pending_confirmation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    tool: str = Field(max_length=64)
+    args: dict[str, Any] = _json()
+    summary: str = Field(max_length=500)
+    status: str = Field(default="pending", max_length=16, index=True)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    decided_at: datetime | None = _time(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only record of every action attempted on the family's behalf."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _time()
+    member_id: int | None = Field(default=None, index=True)
+    member_name: str = Field(default="", max_length=80)
+    action: str = Field(max_length=64)
+    args: dict[str, Any] = _json()
+    status: str = Field(max_length=24)
+    detail: str = Field(default="", sa_column=Column(String(1000), nullable=False))
+
+
+class StrangerNotice(SQLModel, table=True):
+    """Chats where an unknown sender has already had their one refusal."""
+
+    __tablename__ = "stranger_notice"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    at: datetime = _time()
