@@ -18,6 +18,7 @@ from bot import audit
 from bot.context import AppContext
 from bot.family import Member
 from bot.messages import ActionReport, ActionStatus, Button, Incoming, Reply
+from bot.streaming import NoStream, ReplyStream
 from bot.tools import AnyTool, Risk, ToolContext, ToolError, is_allowed
 from knowledge.vault import VaultError
 from storage.models import ActionRecord, PendingConfirmation
@@ -45,6 +46,7 @@ class Turn:
     inbox_id: int | None = None
     reports: list[ActionReport] = field(default_factory=list)
     read_untrusted: bool = False
+    stream: ReplyStream = field(default_factory=NoStream)
     _next_seq: int = 0
 
     def next_seq(self) -> int:

@@ -7,6 +7,8 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 
@@ -39,6 +41,29 @@ from storage.database import create_engine, session_factory, upgrade
 log = logging.getLogger(__name__)
 
 DEMO_HOUSEHOLD = (("Alex", "parent"), ("Sam", "child"))
+HEARTBEAT_EVERY_S = 30.0
+HEARTBEAT_STALE_S = 120.0
+
+
+def heartbeat_path(app: AppContext) -> Path:
+    return app.settings.storage.data_dir / "heartbeat"
+
+
+async def beat(app: AppContext) -> None:
+    """Touches the heartbeat file while the bot runs, for the container's health check."""
+    path = heartbeat_path(app)
+    while True:
+        await asyncio.to_thread(path.write_text, app.clock.now().isoformat())
+        await asyncio.sleep(HEARTBEAT_EVERY_S)
+
+
+def is_alive(data_dir: Path, now: datetime) -> bool:
+    """True when a running bot touched its heartbeat recently."""
+    try:
+        last = datetime.fromisoformat((data_dir / "heartbeat").read_text().strip())
+    except (OSError, ValueError):
+        return False
+    return (now - last).total_seconds() < HEARTBEAT_STALE_S
 
 
 @contextlib.asynccontextmanager
@@ -85,6 +110,8 @@ def build_router(app: AppContext, outbox: Outbox) -> Router:
         turn = Turn(
             app=app, incoming=request.incoming, member=request.member, inbox_id=request.inbox_id
         )
+        if request.stream is not None:
+            turn.stream = request.stream
         return await handlers.dispatch(turn)
 
     return Router(app, outbox, middlewares, handle)
@@ -104,6 +131,9 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     router = build_router(app, outbox)
     for channel in channels:
         outbox.register(channel.name, channel.send)
+        opener = getattr(channel, "open_stream", None)
+        if opener is not None:
+            router.stream_openers[channel.name] = opener
     resumed = await router.resume()
     if resumed:
         log.info("handled %d message(s) left over from the last run", resumed)
@@ -113,6 +143,7 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
+    heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
     channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
     all_channels_done = asyncio.create_task(asyncio.wait(channel_tasks), name="channels")
     stopped = asyncio.create_task(stop.wait(), name="stop")
@@ -124,7 +155,11 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     await router.drain()
     await outbox.deliver_due()
     outbox_task.cancel()
-    await asyncio.gather(outbox_task, stopped, all_channels_done, return_exceptions=True)
+    heartbeat_task.cancel()
+    await asyncio.gather(
+        outbox_task, heartbeat_task, stopped, all_channels_done, return_exceptions=True
+    )
+    heartbeat_path(app).unlink(missing_ok=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)

@@ -7,14 +7,15 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bot import logs
-from bot.app import build_router, ensure_demo_household, open_app, serve
-from bot.channels.base import Channel
+from bot.app import build_router, ensure_demo_household, is_alive, open_app, serve
+from bot.channels import chat_channels
 from bot.channels.console import CHANNEL, ConsoleChannel, console_message
 from bot.config import Config, ConfigError, load_config
 from bot.context import AppContext
@@ -79,12 +80,12 @@ def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
 def run() -> None:
     """Run the bot: every configured chat channel, or the console when none is."""
     config = _config()
-    channels: list[Channel] = []
-    if not channels:
+    if not (config.telegram_enabled or config.matrix_enabled):
         _setup_logs(config, to_file=sys.stdin.isatty())
 
     async def work() -> None:
         async with open_app(config) as ctx:
+            channels = chat_channels(ctx)
             if not channels:
                 members = await ensure_demo_household(ctx)
                 parent = next((m for m in members if m.role == "parent"), members[0])
@@ -233,6 +234,15 @@ def db_upgrade() -> None:
 
     _run(work)
     typer.echo("The database is up to date.")
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when a running bot has shown a heartbeat in the last two minutes (for containers)."""
+    config = _config()
+    alive = is_alive(config.settings.storage.data_dir, datetime.now(UTC))
+    typer.echo("alive" if alive else "no recent heartbeat: is `gepeto run` running?")
+    raise typer.Exit(0 if alive else 1)
 
 
 @app.command()

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Config, RolePermissions, Settings
 from bot.family import Family
 from bot.fastpath import FastPath
+from bot.llm.client import LLMClient
 from bot.tools import ToolRegistry
 from knowledge.vault import Vault
 from storage.database import SessionFactory
@@ -27,6 +28,7 @@ class AppContext:
     tools: ToolRegistry
     fastpath: FastPath
     vault: Vault
+    llm: LLMClient | None = None
 
     @property
     def settings(self) -> Settings:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import Config, ConfigError, load_config
+from skills.system.gpus import read_gpus
 from storage.database import create_engine, pending_migrations
 
 
@@ -112,20 +113,12 @@ async def _ollama(config: Config) -> list[Check]:
 
 
 def _gpus() -> Check:
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception:
-        return Check("gpus", True, "no NVIDIA GPU or driver seen (fine: Ollama may run elsewhere)")
-    try:
-        names = [
-            str(pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(index)))
-            for index in range(pynvml.nvmlDeviceGetCount())
-        ]
-    finally:
-        pynvml.nvmlShutdown()
-    return Check("gpus", True, ", ".join(names) if names else "NVML found no GPU")
+    gpus, why_none = read_gpus()
+    if not gpus:
+        return Check("gpus", True, why_none)
+    return Check(
+        "gpus", True, ", ".join(f"{g.name} ({g.memory_free_mib:,} MiB free)" for g in gpus)
+    )
 
 
 def _integrations(config: Config) -> list[Check]:

@@ -75,6 +75,7 @@ class Reply(Frozen):
     reply_to_event: str | None = None
     thread_id: str | None = None
     confirmation_id: int | None = None
+    streamed: bool = False
 
 
 class ActionReport(Frozen):

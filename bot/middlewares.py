@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.context import AppContext
 from bot.family import Member
 from bot.messages import Incoming, Outcome, Reply
+from bot.streaming import ReplyStream
 
 log = logging.getLogger("gepeto.messages")
 
@@ -26,6 +27,7 @@ class Request:
     incoming: Incoming
     inbox_id: int | None = None
     member: Member | None = None
+    stream: ReplyStream | None = None
 
 
 Handler = Callable[[Request], Awaitable[Outcome]]

@@ -12,6 +12,7 @@ from bot.context import AppContext
 from bot.messages import Incoming, Outcome, Reply
 from bot.middlewares import Handler, Middleware, Request, chain
 from bot.outbox import Outbox
+from bot.streaming import StreamOpener
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Router:
         self._locks = ChatLocks()
         self._tasks: set[asyncio.Task[Outcome | None]] = set()
         self._on_outcome = on_outcome
+        self.stream_openers: dict[str, StreamOpener] = {}
 
     async def receive(self, incoming: Incoming) -> int | None:
         """Stores the event (so the channel may acknowledge it) and schedules its handling."""
@@ -83,7 +85,13 @@ class Router:
                 )
                 status = "failed"
             else:
-                outcome = await self._pipeline(Request(incoming=incoming, inbox_id=inbox_id))
+                opener = self.stream_openers.get(incoming.channel)
+                request = Request(
+                    incoming=incoming,
+                    inbox_id=inbox_id,
+                    stream=opener(incoming) if opener else None,
+                )
+                outcome = await self._pipeline(request)
                 status = "done"
             await inbox.finish(
                 self.app.sessions,

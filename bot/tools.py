@@ -62,6 +62,8 @@ class Tool(Generic[ArgsT]):
     run: Callable[[ToolContext, ArgsT], Awaitable[ToolResult]]
     describe: Callable[[ArgsT], str] | None = None
     idempotent: bool = True
+    untrusted_output: bool = False
+    """True when the result carries text others wrote (vault notes, web, OCR): data, not orders."""
 
     def summary(self, args: ArgsT) -> str:
         """The exact action in words, as shown in a confirmation question."""

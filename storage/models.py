@@ -187,3 +187,38 @@ class StrangerNotice(SQLModel, table=True):
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=255)
     at: datetime = _time()
+
+
+class ConversationMessage(SQLModel, table=True):
+    """What a member and Gepeto said in a chat, for the LLM's short-term memory."""
+
+    __tablename__ = "conversation_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    content: str = Field(sa_column=Column(String(8000), nullable=False))
+    at: datetime = _time()
+
+
+class MemoryFact(SQLModel, table=True):
+    """Something worth remembering: a member's own (private) or the whole household's."""
+
+    __tablename__ = "memory_fact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    text: str = Field(sa_column=Column(String(500), nullable=False))
+    created_by: int | None = Field(default=None)
+    created_at: datetime = _time()
