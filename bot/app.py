@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.context import AppContext
 from bot.family import Family, Member
 from bot.fastpath import FastPath
+from bot.llm.client import LLMClient
 from bot.messages import Outcome
 from bot.middlewares import (
     Middleware,
@@ -78,7 +79,11 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
         await upgrade(engine)
         skills = load_skills(settings.skills.plugins)
         sessions = session_factory(engine)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http:
+        llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
+        async with (
+            httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
+            contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
+        ):
             yield AppContext(
                 config=config,
                 engine=engine,
@@ -89,6 +94,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 tools=ToolRegistry(tool for skill in skills for tool in skill.tools),
                 fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
                 vault=Vault(settings.vault.path),
+                llm=llm,
             )
     finally:
         await engine.dispose()

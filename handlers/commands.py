@@ -66,6 +66,19 @@ async def list_(turn: Turn, argument: str) -> Outcome:
     return outcome(turn, "command", result)
 
 
+async def status(turn: Turn, _argument: str) -> Outcome:
+    result = await run_action(turn, "system.status", {})
+    return outcome(turn, "command", result)
+
+
+async def remember(turn: Turn, argument: str) -> Outcome:
+    if not argument:
+        result = await run_action(turn, "memory.list", {})
+    else:
+        result = await run_action(turn, "memory.remember", {"fact": argument})
+    return outcome(turn, "command", result)
+
+
 COMMANDS: dict[str, Command] = {
     "start": Command(start, "say hello"),
     "help": Command(help_, "what I can do for you"),
@@ -74,6 +87,10 @@ COMMANDS: dict[str, Command] = {
         "show a list; /list add milk, eggs; /list check milk; /list to-do add call grandma",
         ("lists.show",),
     ),
+    "remember": Command(
+        remember, "/remember FACT keeps it for you; /remember alone lists it", ("memory.list",)
+    ),
+    "status": Command(status, "GPUs, language models and queues", ("system.status",)),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import confirmations
 from bot.actions import Turn, run_action
+from bot.llm.turn import reply_for
 from bot.messages import Outcome
 from handlers.replies import outcome, say
 
@@ -25,4 +26,7 @@ async def handle(turn: Turn) -> Outcome:
     if match is not None:
         result = await run_action(turn, match.tool, match.args)
         return outcome(turn, "fast", result)
-    return say(turn, "unknown", NOT_UNDERSTOOD)
+    if turn.app.llm is None:
+        return say(turn, "unknown", NOT_UNDERSTOOD)
+    replies, route = await reply_for(turn, turn.app.llm)
+    return Outcome(route=route, replies=tuple(replies), actions=tuple(turn.reports))

@@ -49,8 +49,19 @@ class ConsoleChannel:
         self._output = output or sys.stdout
         self._read_line = lines or _read_stdin_line
         self._open_question: Reply | None = None
+        self._streamed = ""
+
+    def open_stream(self, incoming: Incoming) -> ConsoleStream | None:
+        """Prints the model's words as they arrive (only for the person at this terminal)."""
+        if incoming.chat_id != self.member_name.casefold():
+            return None
+        return ConsoleStream(self)
 
     async def send(self, chat_id: str, reply: Reply, key: str) -> None:
+        if reply.streamed and self._streamed and reply.text.strip() == self._streamed.strip():
+            self._streamed = ""
+            return
+        self._streamed = ""
         prefix = "" if chat_id == self.member_name.casefold() else f"(to {chat_id}) "
         print(f"gepeto> {prefix}{reply.text}", file=self._output, flush=True)
         if reply.buttons and chat_id == self.member_name.casefold():
@@ -88,6 +99,27 @@ class ConsoleChannel:
     def _prompt(self) -> None:
         hint = " [y/N]" if self._open_question else ""
         print(f"{self.member_name}{hint}> ", end="", file=self._output, flush=True)
+
+
+class ConsoleStream:
+    """Prints each new piece of a growing reply; the final reply then isn't printed twice."""
+
+    def __init__(self, channel: ConsoleChannel) -> None:
+        self._channel = channel
+        self._printed = ""
+
+    async def update(self, text: str) -> None:
+        output = self._channel._output
+        if not self._printed:
+            print("gepeto> ", end="", file=output)
+        if text.startswith(self._printed):
+            print(text[len(self._printed) :], end="", file=output, flush=True)
+        self._printed = text
+
+    async def close(self) -> None:
+        if self._printed:
+            print(file=self._channel._output, flush=True)
+            self._channel._streamed = self._printed
 
 
 def _read_stdin_line() -> str | None:

@@ -74,6 +74,7 @@ class Endpoint:
     models: set[str] | None = None
     models_checked_at: float = -1e18
     warned: set[str] = field(default_factory=set)
+    capabilities: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def load(self) -> float:
@@ -108,7 +109,7 @@ class LLMClient:
             for endpoint in settings.endpoints
         ]
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         for endpoint in self.endpoints:
             await endpoint.client.close()  # type: ignore[no-untyped-call]
 
@@ -161,6 +162,23 @@ class LLMClient:
         if last_error is None and not self.endpoints:
             raise LLMUnavailable(self.describe_outage())
         raise LLMUnavailable(self.describe_outage()) from last_error
+
+    async def supports_tools(self, role: ModelRole) -> bool:
+        """Whether the role's model calls tools natively (`/api/show` capabilities)."""
+        for endpoint in self._candidates():
+            model = await self._model_for(endpoint, role)
+            if model is None:
+                continue
+            if model not in endpoint.capabilities:
+                try:
+                    shown = await asyncio.wait_for(
+                        endpoint.client.show(model), timeout=self.settings.connect_timeout_s
+                    )
+                    endpoint.capabilities[model] = set(shown.capabilities or ["tools"])
+                except (ConnectionError, httpx.HTTPError, ollama.ResponseError, TimeoutError):
+                    return True
+            return "tools" in endpoint.capabilities[model]
+        return True
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         for endpoint in self._candidates():
