@@ -39,7 +39,7 @@ async def answer(turn: Turn, llm: LLMClient) -> TurnResult:
     app = turn.app
     member = turn.member
     tools = app.tools.allowed(app.permissions(member.role))
-    known = [tool.name for tool in tools]
+    known = app.tools.names()  # all names: a call outside the role is denied, not ignored
     schemas = [tool.schema() for tool in tools]
     messages = await _opening(turn)
     json_mode = bool(schemas) and not await llm.supports_tools("fast")
