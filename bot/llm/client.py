@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class LLMClient:
         self.endpoints = [
             Endpoint(
                 settings=endpoint,
-                client=ollama.AsyncClient(host=endpoint.url, timeout=timeout),
+                client=TolerantClient(host=endpoint.url, timeout=timeout),
                 slots=asyncio.Semaphore(endpoint.max_parallel),
                 breaker=Breaker(clock),
             )
@@ -258,6 +259,37 @@ class LLMClient:
         except (ConnectionError, httpx.HTTPError, ollama.ResponseError, TimeoutError):
             endpoint.models = None
         return endpoint.models
+
+
+class TolerantClient(ollama.AsyncClient):
+    """The SDK client, except that a streamed reply whose tool-call arguments arrive as a JSON
+    string (as OpenAI-style proxies send them) is read instead of failing the whole reply."""
+
+    async def _request(
+        self, cls: type[Any], *args: Any, stream: bool = False, **kwargs: Any
+    ) -> Any:
+        if cls is not ollama.ChatResponse or not stream:
+            return await super()._request(cls, *args, stream=stream, **kwargs)
+        parts = await super()._request(dict, *args, stream=True, **kwargs)
+
+        async def tolerant() -> AsyncIterator[ollama.ChatResponse]:
+            async for part in parts:
+                yield ollama.ChatResponse(**_arguments_as_objects(part))
+
+        return tolerant()
+
+
+def _arguments_as_objects(part: dict[str, Any]) -> dict[str, Any]:
+    for call in (part.get("message") or {}).get("tool_calls") or ():
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            try:
+                decoded = json.loads(arguments or "{}")
+            except json.JSONDecodeError:
+                decoded = None
+            function["arguments"] = decoded if isinstance(decoded, dict) else {"_raw": arguments}
+    return part
 
 
 def _has(available: set[str], model: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from bot.actions import ActionResult, Turn, run_action
 from bot.llm import history, prompts
 from bot.llm.client import LLMClient, LLMUnavailable
+from bot.llm.repair import mend_arguments
 from bot.llm.toolcalls import ParsedCall, VisibleTextFilter, parse_tool_calls
 from bot.messages import Reply
 from skills.memory.tools import facts_for
@@ -170,9 +171,10 @@ async def _run_calls(
     """Runs each call; True when the turn should end (a question waits for a human)."""
     waiting = False
     for call in calls:
-        outcome = await run_action(turn, call.name, call.arguments)
-        result.results.append(outcome)
         tool = turn.app.tools.get(call.name)
+        arguments = mend_arguments(tool.args, call.arguments) if tool else call.arguments
+        outcome = await run_action(turn, call.name, arguments)
+        result.results.append(outcome)
         untrusted = bool(tool and tool.untrusted_output)
         if untrusted and outcome.status == "done":
             turn.read_untrusted = True

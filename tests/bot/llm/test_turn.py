@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from bot.app import open_app
 from bot.clock import ManualClock
@@ -47,13 +47,17 @@ class AnyArgs(BaseModel):
 
 
 def recording_tool(
-    name: str, calls: list[tuple[str, dict[str, Any]]], **options: Any
+    name: str, arguments: dict[str, Any], calls: list[tuple[str, dict[str, Any]]]
 ) -> Tool[Any]:
-    async def run(_ctx: ToolContext, args: AnyArgs) -> ToolResult:
-        calls.append((name, args.model_dump()))
+    """A tool whose schema has the intended arguments' names and types (extra keys allowed)."""
+    fields: dict[str, Any] = {key: (type(value), None) for key, value in arguments.items()}
+    schema = create_model(f"Args_{abs(hash(name))}", __base__=AnyArgs, **fields)
+
+    async def run(_ctx: ToolContext, args: BaseModel) -> ToolResult:
+        calls.append((name, args.model_dump(exclude_unset=True)))
         return ToolResult(text="ok")
 
-    return Tool(name=name, description=f"test tool {name}", args=AnyArgs, risk=Risk.READ, run=run)
+    return Tool(name=name, description=f"test tool {name}", args=schema, risk=Risk.READ, run=run)
 
 
 @pytest.fixture
@@ -179,18 +183,8 @@ async def test_unreachable_ollama_gets_one_clear_sentence_and_lists_still_work(
         assert (await chats.send(make_incoming("we need bread"))).route == "fast"
 
 
-# Open in issue 3: the SDK rejects string arguments before our parser sees them, and a
-# nested schema-shaped argument needs the repair round against a real model to be fixed.
-OPEN_SAMPLES = {"ollama-12174-qwen3-args-string", "deadreckoning-30-llama32-nested-arg"}
-
-
 def _samples() -> list[Any]:
-    samples = load_samples()
-    for index, param in enumerate(samples):
-        if param.id in OPEN_SAMPLES:
-            mark = pytest.mark.xfail(strict=True, reason="open in issue 3, see OPEN_SAMPLES")
-            samples[index] = pytest.param(*param.values, id=param.id, marks=mark)
-    return samples
+    return load_samples()
 
 
 @pytest.mark.parametrize("sample", _samples())
@@ -204,8 +198,8 @@ async def test_every_recorded_broken_call_is_executed_not_printed(
     """Issue 3: each sample replayed through the fake Ollama runs what the model meant."""
     calls: list[tuple[str, dict[str, Any]]] = []
     intended = intended_calls(sample)
-    for name in {call.name for call in intended}:
-        llm_app.tools.add(recording_tool(name, calls))
+    for call in {call.name: call for call in intended}.values():
+        llm_app.tools.add(recording_tool(call.name, call.arguments, calls))
     ollama.script(MODEL, ScriptedReply.from_sample(sample), ScriptedReply(content="All done."))
     outcome = await FamilyChats.open(llm_app).send(make_incoming("please help"))
     unambiguous = sample["id"] not in NOT_AS_WRITTEN and sample["failure"] not in (
