@@ -61,6 +61,8 @@ class VaultSettings(Section):
     path: Path = Path("vault")
     lists_folder: str = "Lists"
     default_list: str = "Shopping"
+    daily_folder: str = "Daily"
+    daily_format: str = "%Y-%m-%d"
     list_aliases: dict[str, str] = Field(
         default_factory=lambda: {
             "shopping": "Shopping",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.tools import AnyTool
 
-BUILTIN_SKILLS = ("skills.lists", "skills.memory", "skills.system")
+BUILTIN_SKILLS = ("skills.lists", "skills.notes", "skills.memory", "skills.system")
 
 
 @dataclass(frozen=True)

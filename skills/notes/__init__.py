@@ -1,0 +1,12 @@
+"""Notes in the family's Obsidian vault: create, append, read, delete (to trash), daily notes."""
+
+from pathlib import Path
+
+from bot.skills import Skill
+from skills.notes.tools import APPEND, CREATE, DAILY, DELETE, READ
+
+SKILL = Skill(
+    name="notes",
+    tools=(CREATE, APPEND, READ, DELETE, DAILY),
+    phrases=(Path(__file__).with_name("phrases.toml"),),
+)
