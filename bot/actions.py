@@ -25,6 +25,8 @@ from storage.models import ActionRecord, PendingConfirmation
 
 log = logging.getLogger(__name__)
 
+ROLE_PLURALS = {"parent": "parents", "adult": "adults", "child": "children", "guest": "guests"}
+
 
 @dataclass(frozen=True)
 class ActionResult:
@@ -69,7 +71,7 @@ async def run_action(
             tool.name,
             raw_args,
             "denied",
-            f"Sorry {turn.member.name}, {turn.member.role}s can't use {tool.name}. "
+            f"Sorry {turn.member.name}, {ROLE_PLURALS[turn.member.role]} can't use {tool.name}. "
             "Ask a parent if you need it.",
         )
     try:

@@ -66,6 +66,9 @@ class VaultSettings(Section):
     list_aliases: dict[str, str] = Field(
         default_factory=lambda: {
             "shopping": "Shopping",
+            "shop": "Shopping",
+            "store": "Shopping",
+            "supermarket": "Shopping",
             "groceries": "Shopping",
             "grocery": "Shopping",
             "einkauf": "Shopping",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 SLOT = re.compile(r"\{(\w+)\}")
-SLOT_PATTERNS = {"items": r".+?", "text": r".+?", "word": r"[\w'’-]+"}
+SLOT_PATTERNS = {"items": r".+?", "text": r".+?", "word": r"[\w'’-]+(?: [\w'’-]+)?"}
 ITEM_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+|und\s+)?|\s+(?:and|und|&|e|y|et)\s+", re.I)
 POLITE_WORDS = re.compile(
     r"^(?:(?:please|pls|bitte|hey|hi|ok|okay)[\s,]+)+|[\s,]+(?:please|pls|bitte|thanks|danke)$",

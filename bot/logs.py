@@ -16,6 +16,13 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in STANDARD_FIELDS}
 
 
+def _traceback(formatter: logging.Formatter, record: logging.LogRecord) -> str:
+    """The record's traceback, cached on it as logging does (RedactSecrets may have cleaned it)."""
+    if record.exc_info and not record.exc_text:
+        record.exc_text = formatter.formatException(record.exc_info)
+    return record.exc_text or ""
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = (
@@ -25,8 +32,8 @@ class TextFormatter(logging.Formatter):
         extras = " ".join(f"{key}={value}" for key, value in _fields(record).items())
         if extras:
             line += f" {extras}"
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+        if traceback := _traceback(self, record):
+            line += "\n" + traceback
         return line
 
 
@@ -39,13 +46,13 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_fields(record),
         }
-        if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
+        if traceback := _traceback(self, record):
+            entry["traceback"] = traceback
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces any configured secret value that slips into a log line."""
+    """Replaces any configured secret value that slips into a log line or its traceback."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -55,12 +62,17 @@ class RedactSecrets(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "***")
+        redacted = self._redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info or record.exc_text:
+            record.exc_text = self._redact(_traceback(logging.Formatter(), record))
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = None) -> None:

@@ -47,6 +47,8 @@ class Vault:
         """The absolute path for a vault-relative path, refusing anything that leaves the vault."""
         cleaned = relative.strip().replace("\\", "/")
         pure = PurePosixPath(cleaned)
+        if "\x00" in cleaned:
+            raise VaultError(f"{relative!r} is not a path inside the vault")
         if not cleaned or pure.is_absolute() or ".." in pure.parts or cleaned.startswith("~"):
             raise VaultError(f"{relative!r} is not a path inside the vault")
         if any(part.startswith(".") for part in pure.parts):

@@ -1,0 +1,143 @@
+"""The fast path: everyday phrases in the family's languages map straight to tool calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.fastpath import FastMatch, FastPath, PhraseError, normalize, split_items
+from bot.skills import load_skills
+
+
+@pytest.fixture(scope="module")
+def fastpath() -> FastPath:
+    return FastPath.from_files(path for skill in load_skills() for path in skill.phrases)
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        (
+            "add milk and eggs to the shopping list",
+            "lists.add",
+            {"items": ["milk", "eggs"], "list_name": "shopping"},
+        ),
+        (
+            "Add oat milk, eggs and bread to our shopping list.",
+            "lists.add",
+            {"items": ["oat milk", "eggs", "bread"], "list_name": "shopping"},
+        ),
+        ("we need bread", "lists.add", {"items": ["bread"]}),
+        ("We need some bread and more butter!", "lists.add", {"items": ["bread", "butter"]}),
+        ("please put tea on the list", "lists.add", {"items": ["tea"]}),
+        ("we're out of coffee", "lists.add", {"items": ["coffee"]}),
+        ("buy batteries", "lists.add", {"items": ["batteries"]}),
+        (
+            "setz Milch auf die Einkaufsliste",
+            "lists.add",
+            {"items": ["Milch"], "list_name": "Einkaufs"},
+        ),
+        ("wir brauchen Brot und Butter", "lists.add", {"items": ["Brot", "Butter"]}),
+        ("what's on the shopping list?", "lists.show", {"list_name": "shopping"}),
+        ("What’s on the shopping list", "lists.show", {"list_name": "shopping"}),
+        ("show me our to-do list", "lists.show", {"list_name": "to-do"}),
+        ("what do we need?", "lists.show", {}),
+        ("was steht auf der Einkaufsliste?", "lists.show", {"list_name": "Einkaufs"}),
+        ("tick off milk", "lists.check", {"items": ["milk"]}),
+        ("we bought eggs and milk", "lists.check", {"items": ["eggs", "milk"]}),
+        ("hak Milch ab", "lists.check", {"items": ["Milch"]}),
+    ],
+)
+def test_everyday_phrases_become_tool_calls(
+    fastpath: FastPath, text: str, tool: str, args: dict[str, Any]
+) -> None:
+    assert fastpath.match(text) == FastMatch(tool=tool, args=args)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need to talk",
+        "We need to talk.",
+        "we need help with homework",
+        "wir brauchen Hilfe",
+        "buy time",
+        "what is the capital of France?",
+        "",
+        "hello",
+    ],
+)
+def test_sentences_that_only_look_like_requests_are_left_for_the_llm(
+    fastpath: FastPath, text: str
+) -> None:
+    assert fastpath.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("oat milk, eggs and bread", ["oat milk", "eggs", "bread"]),
+        ("Milch, Eier und Brot", ["Milch", "Eier", "Brot"]),
+        ("salt & pepper", ["salt", "pepper"]),
+        ("some apples, more pears.", ["apples", "pears"]),
+        ("milk,, eggs", ["milk", "eggs"]),
+    ],
+)
+def test_items_are_split_on_commas_and_the_word_and(text: str, items: list[str]) -> None:
+    assert split_items(text) == items
+
+
+def test_politeness_and_punctuation_do_not_matter() -> None:
+    assert normalize("  Hey, please   add tea  please!") == "add tea"
+    assert normalize("Bitte wir brauchen Brot, danke.") == "wir brauchen Brot"
+
+
+def test_a_phrase_file_with_an_unknown_slot_kind_names_the_file(tmp_path: Path) -> None:
+    phrases = tmp_path / "phrases.toml"
+    phrases.write_text(
+        '[[intent]]\ntool = "lists.add"\nslots = { items = "things" }\nen = ["add {items}"]\n',
+        encoding="utf-8",
+    )
+
+    with pytest.raises(PhraseError, match=r"phrases\.toml: intent 1: unknown slot kind 'things'"):
+        FastPath.from_files([phrases])
+
+
+def test_a_slot_without_a_kind_is_refused(tmp_path: Path) -> None:
+    phrases = tmp_path / "phrases.toml"
+    phrases.write_text('[[intent]]\ntool = "lists.add"\nen = ["add {items}"]\n', "utf-8")
+
+    with pytest.raises(PhraseError, match=r"slot \{items\} has no kind"):
+        FastPath.from_files([phrases])
+
+
+def test_the_first_matching_intent_wins(tmp_path: Path) -> None:
+    phrases = tmp_path / "phrases.toml"
+    phrases.write_text(
+        '[[intent]]\ntool = "a.first"\nen = ["ring the bell"]\n'
+        '[[intent]]\ntool = "b.second"\nen = ["ring the (bell|gong)"]\n'
+        "defaults = { loud = true }\n",
+        encoding="utf-8",
+    )
+    fastpath = FastPath.from_files([phrases])
+
+    assert fastpath.match("Ring the bell") == FastMatch(tool="a.first", args={})
+    assert fastpath.match("ring the gong") == FastMatch(tool="b.second", args={"loud": True})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add milk to the to do list", ("lists.add", "to do")),
+        ("what do we need from the shop?", ("lists.show", "shop")),
+    ],
+)
+def test_two_word_list_names_and_shop_reach_the_right_list(
+    fastpath: FastPath, text: str, expected: tuple[str, str]
+) -> None:
+    """Found by the foundation tests: a spaced "to do" and "the shop" used to miss."""
+    match = fastpath.match(text)
+    assert match is not None
+    assert (match.tool, match.args["list_name"]) == expected
