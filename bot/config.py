@@ -177,6 +177,12 @@ class SafetySettings(Section):
         return merged
 
 
+class KnowledgeSettings(Section):
+    embedder: Literal["auto", "offline", "ollama"] = "auto"
+    results: int = Field(default=5, ge=1, le=20)
+    watch: bool = True
+
+
 class SkillSettings(Section):
     plugins: list[str] = Field(default_factory=list)
 
@@ -195,6 +201,7 @@ class Settings(Section):
     channels: ChannelSettings = ChannelSettings()
     llm: LLMSettings = LLMSettings()
     safety: SafetySettings = SafetySettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
     skills: SkillSettings = SkillSettings()
     logging: LoggingSettings = LoggingSettings()
 

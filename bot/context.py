@@ -13,6 +13,7 @@ from bot.family import Family
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
 from bot.tools import ToolRegistry
+from bot.vault_search import VaultSearch
 from knowledge.vault import Vault
 from storage.database import SessionFactory
 
@@ -29,6 +30,7 @@ class AppContext:
     fastpath: FastPath
     vault: Vault
     llm: LLMClient | None = None
+    knowledge: VaultSearch | None = None
 
     @property
     def settings(self) -> Settings:

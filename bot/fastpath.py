@@ -34,6 +34,7 @@ class Intent:
     slots: dict[str, str]
     defaults: dict[str, Any]
     unless: tuple[re.Pattern[str], ...] = ()
+    whole_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,10 @@ class FastPath:
             for pattern in intent.patterns:
                 found = pattern.match(cleaned)
                 if found:
-                    return FastMatch(tool=intent.tool, args=_arguments(intent, found))
+                    args = _arguments(intent, found)
+                    if intent.whole_text:
+                        args[intent.whole_text] = text.strip()
+                    return FastMatch(tool=intent.tool, args=args)
         return None
 
 
@@ -123,6 +127,7 @@ def _read_intents(path: Path) -> list[Intent]:
                     slots=slots,
                     defaults=dict(entry.get("defaults", {})),
                     unless=tuple(re.compile(rf"^{u}", re.I) for u in entry.get("unless", [])),
+                    whole_text=entry.get("whole_text"),
                 )
             )
         except (KeyError, PhraseError, re.error) as error:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from bot.tools import AnyTool
 
-BUILTIN_SKILLS = ("skills.lists", "skills.notes", "skills.memory", "skills.system")
+BUILTIN_SKILLS = (
+    "skills.lists",
+    "skills.notes",
+    "skills.knowledge",
+    "skills.memory",
+    "skills.system",
+)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,13 @@ async def status(turn: Turn, _argument: str) -> Outcome:
     return outcome(turn, "command", result)
 
 
+async def search(turn: Turn, argument: str) -> Outcome:
+    if not argument:
+        return say(turn, "command", "What should I look for? For example: /search wifi password")
+    result = await run_action(turn, "knowledge.search", {"query": argument})
+    return outcome(turn, "command", result)
+
+
 async def remember(turn: Turn, argument: str) -> Outcome:
     if not argument:
         result = await run_action(turn, "memory.list", {})
@@ -87,6 +94,7 @@ COMMANDS: dict[str, Command] = {
         "show a list; /list add milk, eggs; /list check milk; /list to-do add call grandma",
         ("lists.show",),
     ),
+    "search": Command(search, "/search WORDS finds notes in the vault", ("knowledge.search",)),
     "remember": Command(
         remember, "/remember FACT keeps it for you; /remember alone lists it", ("memory.list",)
     ),

@@ -34,6 +34,9 @@ def write_bot_toml(directory: Path, extra: str = "") -> Path:
         'path = "vault"\n'
         "[llm]\n"
         "enabled = false\n"
+        "[knowledge]\n"
+        'embedder = "offline"\n'
+        "watch = false\n"
         "[skills]\n"
         f'plugins = ["{HOUSEHOLD_SKILL}"]\n' + extra,
         encoding="utf-8",

@@ -1,0 +1,97 @@
+"""The vault's search index as the running bot uses it: opened on first use, kept in step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings
+from bot.llm.client import LLMClient, LLMUnavailable
+from bot.llm.embedder import OllamaEmbedder
+from knowledge.embedders import Embedder, offline_embedder
+from knowledge.index import VaultIndex
+
+log = logging.getLogger(__name__)
+
+CHOICE_FILE = "embedder-choice"
+
+
+class VaultSearch:
+    """Opens the index lazily (Chroma and the embedder are heavy), once, for every caller."""
+
+    def __init__(self, settings: Settings, llm: LLMClient | None) -> None:
+        self._settings = settings
+        self._llm = llm
+        self._index: VaultIndex | None = None
+        self._opening = asyncio.Lock()
+
+    @property
+    def opened(self) -> VaultIndex | None:
+        return self._index
+
+    async def index(self) -> VaultIndex:
+        async with self._opening:
+            if self._index is None:
+                embedder = await self._embedder()
+                self._index = await asyncio.to_thread(
+                    VaultIndex.open,
+                    self._settings.storage.data_dir,
+                    self._settings.vault.path,
+                    embedder,
+                )
+                log.info("vault index open with %s", embedder.name)
+            return self._index
+
+    async def keep_in_step(self, on_sync: Callable[[str], None] | None = None) -> None:
+        """Re-indexes notes as they are saved in Obsidian, until cancelled."""
+        index = await self.index()
+        async for report in index.watch():
+            summary = (
+                f"vault re-indexed: {report.added} added, {report.changed} changed, "
+                f"{report.removed} removed in {report.seconds:.1f} s"
+            )
+            log.info(summary)
+            if on_sync is not None:
+                on_sync(summary)
+
+    async def _embedder(self) -> Embedder:
+        """`offline`, `ollama`, or `auto`: Ollama if it answers the first time, then sticky.
+
+        Sticky because switching embedder rebuilds the whole index.
+        """
+        wanted: str = self._settings.knowledge.embedder
+        choice_file = self._settings.storage.data_dir / "index" / CHOICE_FILE
+        if wanted == "auto":
+            wanted = _read_choice(choice_file) or ("ollama" if self._llm else "offline")
+        if wanted == "ollama" and self._llm is not None:
+            try:
+                embedder: Embedder = await OllamaEmbedder.probe(self._llm)
+            except LLMUnavailable as error:
+                if self._settings.knowledge.embedder == "ollama":
+                    raise
+                log.warning(
+                    "Ollama embeddings unavailable (%s); using the offline embedder", error
+                )
+                embedder = offline_embedder()
+        else:
+            embedder = offline_embedder()
+        if self._settings.knowledge.embedder == "auto":
+            _write_choice(
+                choice_file, "ollama" if embedder.name.startswith("ollama") else "offline"
+            )
+        return embedder
+
+
+def _read_choice(path: Path) -> str | None:
+    try:
+        choice = path.read_text().strip()
+    except OSError:
+        return None
+    return choice if choice in ("ollama", "offline") else None
+
+
+def _write_choice(path: Path, choice: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(choice + "\n")

@@ -1,0 +1,80 @@
+"""knowledge.search and knowledge.ask: the vault's notes found by meaning and by words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
+from knowledge import answers
+from knowledge.index import SearchHit
+
+
+class SearchArgs(BaseModel):
+    query: str = Field(min_length=1, max_length=500, description="what to look for")
+    k: int | None = Field(default=None, ge=1, le=20, description="how many notes")
+
+
+class AskArgs(BaseModel):
+    question: str = Field(min_length=1, max_length=1000, description="the question")
+
+
+def hit_data(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "path": hit.path,
+        "title": hit.title,
+        "heading": hit.heading,
+        "score": round(hit.score, 4),
+        "snippet": hit.snippet,
+    }
+
+
+async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
+    if ctx.app.knowledge is None:
+        raise ToolError("The vault search is switched off.")
+    index = await ctx.app.knowledge.index()
+    hits = await index.search_async(args.query, args.k or ctx.app.settings.knowledge.results)
+    if not hits:
+        return ToolResult(text=answers.NOTHING_FOUND, data={"hits": []})
+    lines = [f"**Notes about “{args.query}”**"]
+    for hit in hits:
+        where = (
+            f"{answers.citation(hit)} › {hit.heading}" if hit.heading else answers.citation(hit)
+        )
+        lines.append(f"- {where}: {hit.snippet}")
+    return ToolResult(text="\n".join(lines), data={"hits": [hit_data(h) for h in hits]})
+
+
+async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
+    if ctx.app.knowledge is None:
+        raise ToolError("The vault search is switched off.")
+    index = await ctx.app.knowledge.index()
+    llm = ctx.app.llm
+    chat = (lambda messages: llm.complete("chat", messages)) if llm else None
+    answer = await answers.ask(index, args.question, chat, k=ctx.app.settings.knowledge.results)
+    return ToolResult(
+        text=answer.text,
+        data={
+            "sources": [hit_data(hit) for hit in answer.sources],
+            "from_chat_model": answer.from_chat_model,
+        },
+    )
+
+
+SEARCH = Tool(
+    name="knowledge.search",
+    description="Search the family's notes (Obsidian vault) and list the best matches.",
+    args=SearchArgs,
+    risk=Risk.READ,
+    run=search,
+    untrusted_output=True,
+)
+ASK = Tool(
+    name="knowledge.ask",
+    description="Answer a question from the family's notes, citing the notes used.",
+    args=AskArgs,
+    risk=Risk.READ,
+    run=ask,
+    untrusted_output=True,
+)
