@@ -8,6 +8,14 @@ from bot.llm.turn import reply_for
 from bot.messages import Outcome
 from handlers.replies import outcome, say
 
+EDITED = (
+    "I saw your edit, but I had already handled the original message. "
+    "Send a new message if something should change."
+)
+FORWARDED_WITHOUT_LLM = (
+    "Thanks for forwarding that. I only act on what you write yourself — tell me what "
+    "to do with it, e.g. “add milk to the shopping list”."
+)
 NOT_UNDERSTOOD = (
     "I didn't understand that, sorry. Try “add milk to the shopping list”, or send /help "
     "to see everything I can do."
@@ -15,6 +23,15 @@ NOT_UNDERSTOOD = (
 
 
 async def handle(turn: Turn) -> Outcome:
+    """Edits never re-run actions; forwarded text is data, so it skips the fast path."""
+    if turn.incoming.edited:
+        return say(turn, "ignored", EDITED)
+    if turn.incoming.forwarded_from:
+        turn.read_untrusted = True
+        if turn.app.llm is None:
+            return say(turn, "unknown", FORWARDED_WITHOUT_LLM)
+        replies, route = await reply_for(turn, turn.app.llm)
+        return Outcome(route=route, replies=tuple(replies), actions=tuple(turn.reports))
     text = turn.incoming.text.strip()
     answer = confirmations.parse_word(text)
     if answer is not None:

@@ -3,319 +3,59 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
-import json
 import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from aiohttp import BodyPartReader, web
-from PIL import Image, UnidentifiedImageError
 
-JsonObject = dict[str, Any]
+from tests.fakes.telegram_wire import (
+    CAPTION_KEYS,
+    CAPTION_LIMIT,
+    CHAT_ACTIONS,
+    DEFAULT_UPDATE_KINDS,
+    NOT_MODIFIED,
+    TEXT_LIMIT,
+    BotCall,
+    BotMessage,
+    Fault,
+    HtmlMessage,
+    JsonObject,
+    MessageDraft,
+    PushedUpdate,
+    TelegramChat,
+    TelegramError,
+    TelegramFile,
+    TelegramUser,
+    bad_request,
+    caption_fields,
+    coerce,
+    command_entities,
+    commands_key,
+    image_size,
+    inline_markup,
+    utf16_len,
+)
+
+__all__ = [
+    "BotCall",
+    "BotMessage",
+    "FakeTelegram",
+    "JsonObject",
+    "MessageDraft",
+    "PushedUpdate",
+    "TelegramChat",
+    "TelegramError",
+    "TelegramFile",
+    "TelegramUser",
+]
+
 T = TypeVar("T")
-
-_JSON_FIELDS = frozenset(
-    {"reply_markup", "entities", "caption_entities", "reply_parameters", "allowed_updates"}
-    | {"commands", "scope", "link_preview_options"}
-)
-_INT_FIELDS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "draft_id", "message_thread_id"}
-    | {"reply_to_message_id", "cache_time", "max_connections", "duration"}
-)
-_BOOL_FIELDS = frozenset(
-    {"disable_notification", "protect_content", "show_alert", "can_stop", "keep_on_stop"}
-    | {"drop_pending_updates", "allow_sending_without_reply", "disable_web_page_preview"}
-    | {"has_spoiler", "disable_content_type_detection", "show_caption_above_media"}
-)
-# What the server sends when allowed_updates was never given or given as an empty list.
-_DEFAULT_UPDATE_KINDS = frozenset(
-    {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query"}
-    | {"inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query"}
-    | {"poll", "poll_answer", "my_chat_member", "chat_join_request", "business_message"}
-)
-_CHAT_ACTIONS = frozenset(
-    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice"}
-    | {"upload_document", "choose_sticker", "find_location", "record_video_note"}
-    | {"upload_video_note"}
-)
-_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
-_TEXT_LIMIT = 4096
-_CAPTION_LIMIT = 1024
-_NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup"
-    " are exactly the same as a current content and reply markup of the message"
-)
-
-
-def _utf16_len(text: str) -> int:
-    """Telegram measures offsets and lengths in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-@dataclass(frozen=True)
-class TelegramUser:
-    """A person (or the bot) as Telegram describes them."""
-
-    id: int
-    first_name: str
-    username: str | None = None
-    last_name: str | None = None
-    language_code: str | None = "en"
-    is_bot: bool = False
-
-    def to_api(self) -> JsonObject:
-        """The `User` object of the Bot API."""
-        data: JsonObject = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if (value := getattr(self, key)) is not None:
-                data[key] = value
-        return data
-
-
-@dataclass(frozen=True)
-class TelegramChat:
-    """A private chat or a family group as Telegram describes it."""
-
-    id: int
-    type: str = "private"
-    title: str | None = None
-    username: str | None = None
-    first_name: str | None = None
-
-    @classmethod
-    def private_with(cls, user: TelegramUser) -> TelegramChat:
-        """The private chat between the bot and one person."""
-        return cls(id=user.id, username=user.username, first_name=user.first_name)
-
-    @classmethod
-    def group(cls, chat_id: int, title: str, *, supergroup: bool = True) -> TelegramChat:
-        """A family group; Telegram gives supergroups ids like -100…."""
-        return cls(id=chat_id, type="supergroup" if supergroup else "group", title=title)
-
-    def to_api(self) -> JsonObject:
-        """The `Chat` object of the Bot API."""
-        data: JsonObject = {"id": self.id, "type": self.type}
-        for key in ("title", "username", "first_name"):
-            if (value := getattr(self, key)) is not None:
-                data[key] = value
-        return data
-
-
-@dataclass(frozen=True)
-class TelegramFile:
-    """A file the server holds: uploaded by the bot or sent by a family member."""
-
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    data: bytes
-    file_name: str | None = None
-    mime_type: str | None = None
-
-
-@dataclass
-class BotCall:
-    """One request the bot made, kept for behaviour and flood-control assertions."""
-
-    method: str
-    params: JsonObject
-    chat_id: int | None
-    at: float
-    uploads: dict[str, TelegramFile] = field(default_factory=dict)
-    status: int | None = None
-    """HTTP status of the answer; None while in flight, 0 when the answer never came."""
-
-
-@dataclass
-class BotMessage:
-    """The current state of a message the bot sent, as the family sees it."""
-
-    chat: TelegramChat
-    message_id: int
-    date: int
-    text: str | None
-    entities: list[JsonObject]
-    source_text: str | None
-    parse_mode: str | None
-    reply_markup: JsonObject | None
-    reply_to_message_id: int | None = None
-    kind: str = "text"
-    file: TelegramFile | None = None
-    edit_date: int | None = None
-    history: list[str | None] = field(default_factory=list)
-
-    @property
-    def buttons(self) -> list[list[JsonObject]]:
-        """The inline keyboard rows under the message (empty when there are none)."""
-        return list((self.reply_markup or {}).get("inline_keyboard", []))
-
-
-@dataclass
-class MessageDraft:
-    """A streamed draft (`sendMessageDraft`) shown in a private chat."""
-
-    chat_id: int
-    draft_id: int
-    text: str
-    entities: list[JsonObject]
-    history: list[str] = field(default_factory=list)
-    live: bool = True
-
-
-@dataclass(frozen=True)
-class PushedUpdate:
-    """What a test pushed as a family member, with the ids it needs later."""
-
-    update_id: int
-    update: JsonObject
-    message_id: int
-    callback_query_id: str | None = None
-
-
-@dataclass
-class _Fault:
-    method: str
-    remaining: int
-    status: int
-    chat_id: int | None = None
-    retry_after: int | None = None
-    drop: bool = False
-
-
-class TelegramError(Exception):
-    """An error answer of the Bot API, raised inside the fake's method handlers."""
-
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.retry_after = retry_after
-
-    def response(self) -> web.Response:
-        """The JSON the real server answers with."""
-        body: JsonObject = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return web.json_response(body, status=self.status)
-
-
-def _bad_request(description: str) -> TelegramError:
-    return TelegramError(400, f"Bad Request: {description}")
-
-
-class _HtmlMessage(HTMLParser):
-    """Turns Telegram-flavoured HTML into plain text and entities, as the server does."""
-
-    _SIMPLE: ClassVar[dict[str, str]] = {
-        "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-        "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-        "del": "strikethrough", "tg-spoiler": "spoiler", "pre": "pre",
-    }  # fmt: skip
-
-    def __init__(self, source: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.source = source
-        self.parts: list[str] = []
-        self.text_length = 0
-        self.open: list[tuple[str, JsonObject | None]] = []
-        self.entities: list[JsonObject] = []
-
-    def parse(self) -> tuple[str, list[JsonObject]]:
-        """Parse the whole message or raise the server's "can't parse entities" error."""
-        self.feed(self.source)
-        self.close()
-        if self.open:
-            tag = self.open[-1][0]
-            raise self._error(f'Can\'t find end tag corresponding to start tag "{tag}"')
-        self.entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-        return "".join(self.parts), self.entities
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-        self.text_length += _utf16_len(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        entity: JsonObject = {"offset": self.text_length, "length": 0}
-        if tag in self._SIMPLE:
-            entity["type"] = self._SIMPLE[tag]
-        elif tag == "span" and attributes.get("class") == "tg-spoiler":
-            entity["type"] = "spoiler"
-        elif tag == "a" and attributes.get("href"):
-            entity |= {"type": "text_link", "url": attributes["href"]}
-        elif tag == "blockquote":
-            entity["type"] = (
-                "expandable_blockquote" if "expandable" in attributes else "blockquote"
-            )
-        elif tag == "tg-emoji" and attributes.get("emoji-id"):
-            entity |= {"type": "custom_emoji", "custom_emoji_id": attributes["emoji-id"]}
-        elif tag == "code":
-            parent = self.open[-1][1] if self.open else None
-            language = (attributes.get("class") or "").removeprefix("language-")
-            inside_pre = parent is not None and parent["type"] == "pre"
-            if inside_pre and parent is not None and parent["offset"] == self.text_length:
-                if language:
-                    parent["language"] = language
-                self.open.append((tag, None))
-                return
-            entity["type"] = "code"
-        else:
-            raise self._error(
-                f'Unsupported start tag "{tag}" at byte offset {self._byte_offset()}'
-            )
-        self.open.append((tag, entity))
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open:
-            raise self._error(f"Unexpected end tag at byte offset {self._byte_offset()}")
-        name, entity = self.open.pop()
-        if name != tag:
-            raise self._error(
-                f"Unmatched end tag at byte offset {self._byte_offset()}, "
-                f'expected "</{name}>", found "</{tag}>"'
-            )
-        if entity is not None:
-            entity["length"] = self.text_length - entity["offset"]
-            if entity["length"] > 0:
-                self.entities.append(entity)
-
-    def _byte_offset(self) -> int:
-        line, column = self.getpos()
-        before = "".join(self.source.splitlines(keepends=True)[: line - 1])
-        return len((before + self.source[len(before) :][:column]).encode())
-
-    @staticmethod
-    def _error(reason: str) -> TelegramError:
-        return _bad_request(f"can't parse entities: {reason}")
-
-
-def _coerce(key: str, value: Any) -> Any:
-    """Form fields arrive as strings; typed fields become what a JSON body would carry."""
-    if not isinstance(value, str):
-        return value
-    if key in _JSON_FIELDS and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    if key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
-        return int(value)
-    if key in _BOOL_FIELDS:
-        return value.lower() == "true"
-    return value
-
 
 _Handler = Callable[[JsonObject, dict[str, TelegramFile]], Awaitable[Any]]
 
@@ -356,12 +96,12 @@ class FakeTelegram:
         self._callback_ids = itertools.count(4_000_000_001)
         self._updates: list[JsonObject] = []
         self._update_ids = itertools.count(700_000_001)
-        self._allowed_updates: frozenset[str] = _DEFAULT_UPDATE_KINDS
+        self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_KINDS
         self._poll_generation = 0
         self._webhook_url = ""
         self._commands: dict[tuple[str, str], list[JsonObject]] = {}
         self._calls: list[BotCall] = []
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._disabled: set[str] = set()
         self._handlers: dict[str, _Handler] = {
             "getme": self._get_me,
@@ -443,17 +183,21 @@ class FakeTelegram:
         self, method: str, retry_after: int, *, times: int = 1, chat_id: int | None = None
     ) -> None:
         """Answer the next `times` calls of `method` (in `chat_id` if given) with a 429."""
-        self._faults.append(_Fault(method.lower(), times, 429, chat_id, retry_after=retry_after))
+        self._faults.append(Fault(method.lower(), times, 429, chat_id, retry_after=retry_after))
 
     def fail_with_server_error(
         self, method: str, *, status: int = 500, times: int = 1, chat_id: int | None = None
     ) -> None:
         """Answer the next `times` calls of `method` with a 5xx error."""
-        self._faults.append(_Fault(method.lower(), times, status, chat_id))
+        self._faults.append(Fault(method.lower(), times, status, chat_id))
 
     def drop_connection(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
         """Cut the connection on the next `times` calls of `method`, answering nothing."""
-        self._faults.append(_Fault(method.lower(), times, 0, chat_id, drop=True))
+        self._faults.append(Fault(method.lower(), times, 0, chat_id, drop=True))
+
+    def clear_faults(self) -> None:
+        """Forget every injected failure that has not happened yet."""
+        self._faults.clear()
 
     def block_bot(self, chat_id: int) -> None:
         """The person blocked the bot (or the group removed it): sends answer 403."""
@@ -476,7 +220,7 @@ class FakeTelegram:
         entities: list[JsonObject] | None = None,
     ) -> PushedUpdate:
         """A member writes `text`; /commands (also /cmd@bot) get `bot_command` entities."""
-        content: JsonObject = {"text": text, "entities": entities or _command_entities(text)}
+        content: JsonObject = {"text": text, "entities": entities or command_entities(text)}
         if forward_from is not None:
             content["forward_origin"] = self._origin(forward_from)
         return self._push_message(chat, user, content, reply_to)
@@ -510,16 +254,16 @@ class FakeTelegram:
         """A member sends an audio file (music, a recording shared from another app)."""
         file = self._store_file(data, "music", file_name, file_name=file_name, mime_type=mime_type)
         audio = self._file_api(file) | {"duration": duration}
-        return self._push_message(chat, user, {"audio": audio, **_caption(caption)}, None)
+        return self._push_message(chat, user, {"audio": audio, **caption_fields(caption)}, None)
 
     def push_photo(
         self, chat: TelegramChat, user: TelegramUser, data: bytes, *, caption: str | None = None
     ) -> PushedUpdate:
         """A member sends a photo (bytes of a real image, e.g. a receipt)."""
-        width, height = _image_size(data)
+        width, height = image_size(data)
         file = self._store_file(data, "photos", ".jpg")
         size = self._file_api(file) | {"width": width, "height": height}
-        return self._push_message(chat, user, {"photo": [size], **_caption(caption)}, None)
+        return self._push_message(chat, user, {"photo": [size], **caption_fields(caption)}, None)
 
     def push_document(
         self,
@@ -535,7 +279,9 @@ class FakeTelegram:
         mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         file = self._store_file(data, "documents", file_name, file_name=file_name, mime_type=mime)
         document = self._file_api(file)
-        return self._push_message(chat, user, {"document": document, **_caption(caption)}, None)
+        return self._push_message(
+            chat, user, {"document": document, **caption_fields(caption)}, None
+        )
 
     def push_callback(
         self, chat: TelegramChat, user: TelegramUser, message_id: int, data: str
@@ -563,7 +309,7 @@ class FakeTelegram:
         message = self._user_messages.get((chat.id, message_id))
         if message is None or message["from"]["id"] != user.id:
             raise ValueError(f"{user.first_name} wrote no message {message_id} in chat {chat.id}")
-        message |= {"text": text, "entities": _command_entities(text)}
+        message |= {"text": text, "entities": command_entities(text)}
         message["edit_date"] = int(self._wall_clock())
         update = self._push_update("edited_message", dict(message))
         return PushedUpdate(update["update_id"], update, message_id)
@@ -596,7 +342,7 @@ class FakeTelegram:
         self, scope: JsonObject | None = None, language_code: str = ""
     ) -> list[JsonObject]:
         """The command menu the bot set for a scope and language."""
-        return list(self._commands.get(_commands_key(scope, language_code), []))
+        return list(self._commands.get(commands_key(scope, language_code), []))
 
     def pending_updates(self) -> list[JsonObject]:
         """Updates the bot has not confirmed yet."""
@@ -718,7 +464,7 @@ class FakeTelegram:
                 )
         elif request.body_exists:
             raw |= {key: value for key, value in (await request.post()).items()}
-        return {key: _coerce(key, value) for key, value in raw.items()}, uploads
+        return {key: coerce(key, value) for key, value in raw.items()}, uploads
 
     # ── Bot API methods ──────────────────────────────────────────────────────────────────────
 
@@ -727,7 +473,7 @@ class FakeTelegram:
 
     async def _get_updates(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         if isinstance(kinds := p.get("allowed_updates"), list):
-            self._allowed_updates = frozenset(kinds) or _DEFAULT_UPDATE_KINDS
+            self._allowed_updates = frozenset(kinds) or DEFAULT_UPDATE_KINDS
         offset = p.get("offset")
         if isinstance(offset, int) and offset < 0:
             self._updates = self._updates[offset:]
@@ -763,22 +509,22 @@ class FakeTelegram:
 
     async def _send_message(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         chat = self._target_chat(p)
-        text, entities = self._formatted(p, "text", "entities", _TEXT_LIMIT)
+        text, entities = self._formatted(p, "text", "entities", TEXT_LIMIT)
         if text is None:
-            raise _bad_request("message text is empty")
+            raise bad_request("message text is empty")
         message = self._new_bot_message(chat, p, text, entities, source=p.get("text"))
         return self._message_api(message)
 
     async def _edit_message_text(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         message = self._editable(p)
         if message.kind != "text":
-            raise _bad_request("there is no text in the message to edit")
-        text, entities = self._formatted(p, "text", "entities", _TEXT_LIMIT)
+            raise bad_request("there is no text in the message to edit")
+        text, entities = self._formatted(p, "text", "entities", TEXT_LIMIT)
         if text is None:
-            raise _bad_request("message text is empty")
-        markup = _inline_markup(p.get("reply_markup"))
+            raise bad_request("message text is empty")
+        markup = inline_markup(p.get("reply_markup"))
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
-            raise _bad_request(_NOT_MODIFIED.removeprefix("Bad Request: "))
+            raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
         message.text, message.entities, message.reply_markup = text, entities, markup
         message.source_text, message.parse_mode = p.get("text"), p.get("parse_mode")
         message.history.append(text)
@@ -789,9 +535,9 @@ class FakeTelegram:
         self, p: JsonObject, uploads: dict[str, TelegramFile]
     ) -> Any:
         message = self._editable(p)
-        markup = _inline_markup(p.get("reply_markup"))
+        markup = inline_markup(p.get("reply_markup"))
         if markup == message.reply_markup:
-            raise _bad_request(_NOT_MODIFIED.removeprefix("Bad Request: "))
+            raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
         message.reply_markup = markup
         message.edit_date = int(self._wall_clock())
         return self._message_api(message)
@@ -799,11 +545,11 @@ class FakeTelegram:
     async def _send_message_draft(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         chat = self._target_chat(p)
         if chat.type != "private":
-            raise _bad_request("TEXTDRAFT_PEER_INVALID")
+            raise bad_request("TEXTDRAFT_PEER_INVALID")
         draft_id = p.get("draft_id")
         if not isinstance(draft_id, int) or draft_id == 0:
-            raise _bad_request("draft_id must be non-zero")
-        text, entities = self._formatted(p, "text", "entities", _TEXT_LIMIT)
+            raise bad_request("draft_id must be non-zero")
+        text, entities = self._formatted(p, "text", "entities", TEXT_LIMIT)
         draft = self._drafts.get((chat.id, draft_id))
         if draft is None or not draft.live:
             draft = self._drafts[(chat.id, draft_id)] = MessageDraft(chat.id, draft_id, "", [])
@@ -814,7 +560,7 @@ class FakeTelegram:
     async def _answer_callback_query(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         query_id = str(p.get("callback_query_id"))
         if query_id not in self._callbacks or query_id in self._callback_answers:
-            raise _bad_request(
+            raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
         self._callback_answers[query_id] = dict(p)
@@ -824,9 +570,9 @@ class FakeTelegram:
         chat = self._target_chat(p)
         file = self._input_file(p, uploads, "photo")
         try:
-            width, height = _image_size(file.data)
+            width, height = image_size(file.data)
         except ValueError:
-            raise _bad_request("IMAGE_PROCESS_FAILED") from None
+            raise bad_request("IMAGE_PROCESS_FAILED") from None
         return self._send_media(chat, p, "photo", file, {"width": width, "height": height})
 
     async def _send_document(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
@@ -836,20 +582,20 @@ class FakeTelegram:
 
     async def _send_chat_action(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         self._target_chat(p)
-        if p.get("action") not in _CHAT_ACTIONS:
-            raise _bad_request("wrong parameter action in request")
+        if p.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
         return True
 
     async def _set_my_commands(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         commands = p.get("commands")
         if not isinstance(commands, list):
-            raise _bad_request("can't parse commands JSON object")
+            raise bad_request("can't parse commands JSON object")
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
-                raise _bad_request("BOT_COMMAND_INVALID")
+                raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
-                raise _bad_request("command description must be non-empty")
-        key = _commands_key(p.get("scope"), str(p.get("language_code") or ""))
+                raise bad_request("command description must be non-empty")
+        key = commands_key(p.get("scope"), str(p.get("language_code") or ""))
         self._commands[key] = [dict(command) for command in commands]
         return True
 
@@ -857,13 +603,13 @@ class FakeTelegram:
         return self.bot_commands(p.get("scope"), str(p.get("language_code") or ""))
 
     async def _delete_my_commands(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
-        self._commands.pop(_commands_key(p.get("scope"), str(p.get("language_code") or "")), None)
+        self._commands.pop(commands_key(p.get("scope"), str(p.get("language_code") or "")), None)
         return True
 
     async def _get_file(self, p: JsonObject, uploads: dict[str, TelegramFile]) -> Any:
         file = self._files.get(str(p.get("file_id")))
         if file is None:
-            raise _bad_request("invalid file_id")
+            raise bad_request("invalid file_id")
         return {
             "file_id": file.file_id,
             "file_unique_id": file.file_unique_id,
@@ -988,7 +734,7 @@ class FakeTelegram:
             replied = self._message_json(message.chat.id, message.reply_to_message_id)
             if replied is not None:
                 data["reply_to_message"] = replied
-        text_key, entities_key = ("text", "entities") if message.kind == "text" else _CAPTION_KEYS
+        text_key, entities_key = ("text", "entities") if message.kind == "text" else CAPTION_KEYS
         if message.file is not None:
             data[message.kind] = self._media_api(message)
         if message.text:
@@ -1004,7 +750,7 @@ class FakeTelegram:
         assert message.file is not None
         described = FakeTelegram._file_api(message.file)
         if message.kind == "photo":
-            width, height = _image_size(message.file.data)
+            width, height = image_size(message.file.data)
             described.pop("file_name", None)
             described.pop("mime_type", None)
             return [described | {"width": width, "height": height}]
@@ -1013,10 +759,10 @@ class FakeTelegram:
     def _target_chat(self, p: JsonObject) -> TelegramChat:
         chat_id = p.get("chat_id")
         if chat_id is None or chat_id == "":
-            raise _bad_request("chat_id is empty")
+            raise bad_request("chat_id is empty")
         chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is None:
-            raise _bad_request("chat not found")
+            raise bad_request("chat not found")
         if chat.id in self._blocked:
             reason = "bot was blocked by the user" if chat.type == "private" else "bot was kicked"
             raise TelegramError(403, f"Forbidden: {reason}")
@@ -1030,8 +776,8 @@ class FakeTelegram:
         )
         if message is None:
             if (chat.id, message_id) in self._user_messages:
-                raise _bad_request("message can't be edited")
-            raise _bad_request("message to edit not found")
+                raise bad_request("message can't be edited")
+            raise bad_request("message to edit not found")
         return message
 
     def _formatted(
@@ -1042,17 +788,17 @@ class FakeTelegram:
             return None, []
         mode = p.get("parse_mode")
         if isinstance(mode, str) and mode.lower() == "html":
-            text, entities = _HtmlMessage(str(source)).parse()
+            text, entities = HtmlMessage(str(source)).parse()
         else:
             text, given = str(source), p.get(entities_key)
             if given is not None and not isinstance(given, list):
-                raise _bad_request(f"can't parse {entities_key} JSON object")
+                raise bad_request(f"can't parse {entities_key} JSON object")
             entities = [dict(entity) for entity in given or []]
         if not text.strip():
-            raise _bad_request("text must be non-empty")
-        if _utf16_len(text) > limit:
-            kind = "message" if limit == _TEXT_LIMIT else "message caption"
-            raise _bad_request(f"{kind} is too long")
+            raise bad_request("text must be non-empty")
+        if utf16_len(text) > limit:
+            kind = "message" if limit == TEXT_LIMIT else "message caption"
+            raise bad_request(f"{kind} is too long")
         return text, entities
 
     def _reply_target(self, chat: TelegramChat, p: JsonObject) -> int | None:
@@ -1066,7 +812,7 @@ class FakeTelegram:
         if self._message_json(chat.id, int(target)) is None:
             if allow:
                 return None
-            raise _bad_request("message to be replied not found")
+            raise bad_request("message to be replied not found")
         return int(target)
 
     def _new_bot_message(
@@ -1089,7 +835,7 @@ class FakeTelegram:
             entities=entities,
             source_text=source,
             parse_mode=p.get("parse_mode"),
-            reply_markup=_inline_markup(p.get("reply_markup")),
+            reply_markup=inline_markup(p.get("reply_markup")),
             reply_to_message_id=reply_to,
             kind=kind,
             file=file,
@@ -1111,70 +857,16 @@ class FakeTelegram:
         elif isinstance(value, str):
             value = self._files.get(value)
             if value is None:
-                raise _bad_request("wrong file identifier/HTTP URL specified")
+                raise bad_request("wrong file identifier/HTTP URL specified")
         if not isinstance(value, TelegramFile):
-            raise _bad_request(f"there is no {key} in the request")
+            raise bad_request(f"there is no {key} in the request")
         return value
 
     def _send_media(
         self, chat: TelegramChat, p: JsonObject, kind: str, file: TelegramFile, extra: JsonObject
     ) -> JsonObject:
-        caption, entities = self._formatted(p, "caption", "caption_entities", _CAPTION_LIMIT)
+        caption, entities = self._formatted(p, "caption", "caption_entities", CAPTION_LIMIT)
         message = self._new_bot_message(
             chat, p, caption, entities, source=p.get("caption"), kind=kind, file=file
         )
         return self._message_api(message)
-
-
-_CAPTION_KEYS = ("caption", "caption_entities")
-
-
-def _caption(caption: str | None) -> JsonObject:
-    if caption is None:
-        return {}
-    return {"caption": caption, "caption_entities": _command_entities(caption)}
-
-
-def _command_entities(text: str) -> list[JsonObject]:
-    return [
-        {
-            "type": "bot_command",
-            "offset": _utf16_len(text[: m.start()]),
-            "length": _utf16_len(m[0]),
-        }
-        for m in _COMMAND.finditer(text)
-    ]
-
-
-def _inline_markup(markup: Any) -> JsonObject | None:
-    """Validate a reply_markup; only inline keyboards show up on the message afterwards."""
-    if markup is None or markup == "":
-        return None
-    if not isinstance(markup, dict):
-        raise _bad_request("can't parse reply keyboard markup JSON object")
-    rows = markup.get("inline_keyboard")
-    if rows is None:
-        return None
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad_request("can't parse inline keyboard markup JSON object")
-    for button in itertools.chain.from_iterable(rows):
-        if not isinstance(button, dict) or not button.get("text"):
-            raise _bad_request("can't parse inline keyboard button: text buttons are unallowed")
-        data = button.get("callback_data")
-        if data is not None and not 1 <= len(str(data).encode()) <= 64:
-            raise _bad_request("BUTTON_DATA_INVALID")
-    return {"inline_keyboard": rows} if rows else None
-
-
-def _commands_key(scope: Any, language_code: str) -> tuple[str, str]:
-    scope = scope if isinstance(scope, dict) else {"type": "default"}
-    return json.dumps(scope, sort_keys=True), language_code
-
-
-def _image_size(data: bytes) -> tuple[int, int]:
-    """Width and height of an image; ValueError when the bytes are not one."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.size
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError("not an image") from error

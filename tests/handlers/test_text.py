@@ -73,3 +73,27 @@ async def test_the_same_request_twice_adds_nothing_the_second_time(
     assert [(a.tool, a.status) for a in again.actions] == [("lists.add", "done")]
     assert chats.texts()[-1] == "Already on Shopping: oat milk and eggs."
     assert shopping(app).count("oat milk") == 1
+
+
+async def test_forwarded_text_never_runs_a_fast_path_action(
+    app: AppContext, parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
+) -> None:
+    """Found with the Telegram channel: forwarded words are data, not the member's request."""
+    outcome = await chats.send(
+        make_incoming("add beer to the shopping list", forwarded_from="Uncle Bob")
+    )
+
+    assert outcome.actions == ()
+    assert not (app.settings.vault.path / "Lists" / "Shopping.md").exists()
+    assert "forwarding" in outcome.text
+
+
+async def test_an_edited_message_does_not_run_its_action_again(
+    app: AppContext, parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
+) -> None:
+    await chats.send(make_incoming("add milk to the shopping list"))
+    outcome = await chats.send(make_incoming("add oat milk to the shopping list", edited=True))
+
+    assert outcome.actions == ()
+    shopping = (app.settings.vault.path / "Lists" / "Shopping.md").read_text()
+    assert "oat milk" not in shopping

@@ -36,7 +36,7 @@ def telegram_environ(fake: FakeTelegram) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: AppContext, timeout: float = 30.0) -> AsyncIterator[TelegramChannel]:
+async def serving(app: AppContext, stop_within_s: float = 30.0) -> AsyncIterator[TelegramChannel]:
     """Runs `serve` with the channels the configuration turns on, as `gepeto run` does.
 
     On leaving, the channel is stopped the way SIGTERM stops it: messages in flight finish
@@ -49,4 +49,4 @@ async def serving(app: AppContext, timeout: float = 30.0) -> AsyncIterator[Teleg
         yield telegram
     finally:
         telegram.stop()
-        await asyncio.wait_for(running, timeout)
+        await asyncio.wait_for(running, stop_within_s)

@@ -1,0 +1,334 @@
+"""The Telegram channel: every update into the inbox before Telegram may forget it.
+
+Polling drives getUpdates itself: the offset that confirms an update is only sent after
+`router.receive` stored it, so a crash at any point means Telegram sends it again and the
+inbox's unique key drops the copy. Webhook mode answers 200 only after the same step.
+Any Bot-API-compatible server works (`[channels.telegram] api_base`); methods it lacks
+(drafts, chat actions, the command menu) are skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramConflictError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from aiogram.utils.token import TokenValidationError
+from aiohttp import web
+from pydantic import ValidationError
+
+import handlers.commands
+from bot.channels.telegram_delivery import TelegramDelivery
+from bot.channels.telegram_stream import LoopPacing, Pacing, TelegramReplyStream, TelegramStreams
+from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, BotIdentity, UpdateReader
+from bot.config import ConfigError
+from bot.context import AppContext
+from bot.messages import Incoming, Reply
+from bot.router import Router
+from bot.tools import is_allowed
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MenuScope = BotCommandScopeDefault | BotCommandScopeAllGroupChats | BotCommandScopeChat
+
+POLL_TIMEOUT_S = 25
+MAX_BACKOFF_S = 60.0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PAIR_COMMAND = BotCommand(
+    command="pair", description="link your account with a code from a parent"
+)
+
+
+class TelegramChannel:
+    """Receives Telegram updates into the router and delivers the outbox's replies."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        app: AppContext,
+        token: str,
+        *,
+        webhook_secret: str | None = None,
+        pacing: Pacing | None = None,
+    ) -> None:
+        self._app = app
+        self._settings = app.settings.channels.telegram
+        if self._settings.mode == "webhook" and not self._settings.webhook_url:
+            raise ConfigError(
+                'channels.telegram.webhook_url: required when mode = "webhook" (the public '
+                "https address Telegram posts updates to)"
+            )
+        server = TelegramAPIServer.from_base(self._settings.api_base)
+        try:
+            self.bot = Bot(token, session=AiohttpSession(api=server))
+        except TokenValidationError:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN: that is not a bot token (BotFather gives one like "
+                "123456789:AAE...)"
+            ) from None
+        self._pacing = pacing or LoopPacing()
+        self._streams = TelegramStreams(self.bot, self._pacing)
+        self._delivery = TelegramDelivery(app, self.bot, self._streams)
+        self._webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        self._stopping = asyncio.Event()
+        self.webhook_address: tuple[str, int] | None = None
+        """Where the webhook server listens once it is up (its port when 0 was configured)."""
+
+    @classmethod
+    def from_app(cls, app: AppContext) -> TelegramChannel:
+        """The channel as `[channels.telegram]` and the environment configure it."""
+        secrets_ = app.config.secrets
+        if secrets_.telegram_bot_token is None:
+            raise ConfigError("channels.telegram: TELEGRAM_BOT_TOKEN is not set")
+        webhook_secret = secrets_.telegram_webhook_secret
+        return cls(
+            app,
+            secrets_.telegram_bot_token.get_secret_value(),
+            webhook_secret=webhook_secret.get_secret_value() if webhook_secret else None,
+        )
+
+    # ── the Channel contract ─────────────────────────────────────────────────────────────────
+
+    async def run(self, router: Router) -> None:
+        """Receives until stopped or cancelled; a token Telegram refuses ends the channel."""
+        work = asyncio.create_task(self._receive(router), name="telegram-receive")
+        stopping = asyncio.create_task(self._stopping.wait(), name="telegram-stop")
+        try:
+            await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            work.cancel()
+            stopping.cancel()
+            outcome, _ = await asyncio.gather(work, stopping, return_exceptions=True)
+        if isinstance(outcome, TelegramUnauthorizedError):
+            log.error(
+                "Telegram refused the bot token (%s): check TELEGRAM_BOT_TOKEN; the Telegram "
+                "channel is stopping",
+                outcome.message,
+            )
+        elif isinstance(outcome, Exception):
+            log.error("the Telegram channel stopped: %s", outcome, exc_info=outcome)
+            raise outcome
+
+    async def send(self, chat_id: str, reply: Reply, key: str) -> None:
+        await self._delivery.send(chat_id, reply, key)
+
+    def open_stream(self, incoming: Incoming) -> TelegramReplyStream | None:
+        """A reply that grows while the model writes; also shows "typing…" meanwhile."""
+        return self._streams.open(incoming)
+
+    def stop(self) -> None:
+        """Ends `run` gracefully (what SIGTERM does through `serve`)."""
+        self._stopping.set()
+
+    async def aclose(self) -> None:
+        """Closes the connection to the Bot API server once nothing is left to deliver."""
+        await self.bot.session.close()
+
+    # ── receiving ────────────────────────────────────────────────────────────────────────────
+
+    async def _receive(self, router: Router) -> None:
+        me = await self._retrying(self.bot.get_me, "reach the Bot API server")
+        identity = BotIdentity(id=me.id, username=me.username or "")
+        log.info("Telegram: connected as @%s via %s", identity.username, self._settings.api_base)
+        media_dir = self._app.settings.storage.data_dir / "media" / CHANNEL
+        reader = UpdateReader(self._app, self.bot, identity, media_dir)
+        await self._publish_menu()
+        if self._settings.mode == "webhook":
+            await self._serve_webhook(router, reader)
+        else:
+            await self._poll(router, reader)
+
+    async def _poll(self, router: Router, reader: UpdateReader) -> None:
+        """getUpdates in a loop; the offset advances only past updates the inbox holds."""
+        with contextlib.suppress(TelegramAPIError):
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self.bot(
+                    GetUpdates(
+                        offset=offset,
+                        timeout=POLL_TIMEOUT_S,
+                        allowed_updates=list(ALLOWED_UPDATES),
+                    ),
+                    request_timeout=POLL_TIMEOUT_S + 15,
+                )
+            except TelegramRetryAfter as flood:
+                await self._pacing.sleep(flood.retry_after)
+                continue
+            except TelegramUnauthorizedError:
+                raise
+            except AiogramError as error:
+                failures += 1
+                if isinstance(error, TelegramConflictError):
+                    log.warning("another program polls with this bot token: %s", error.message)
+                else:
+                    log.warning("getUpdates failed (%s); trying again", error)
+                await self._pacing.sleep(_backoff(failures))
+                continue
+            failures = 0
+            # Read (and download) the whole batch at once; store in Telegram's order.
+            incomings = await asyncio.gather(*(self._read(reader, u) for u in updates))
+            for update, incoming in zip(updates, incomings, strict=True):
+                try:
+                    await self._store(router, update, incoming)
+                except Exception:
+                    log.exception("could not store update %s; fetching it again", update.update_id)
+                    failures += 1
+                    await self._pacing.sleep(_backoff(failures))
+                    break
+                offset = update.update_id + 1
+
+    async def _read(self, reader: UpdateReader, update: Update) -> Incoming | None:
+        """The update as an Incoming; one that cannot be read is logged and skipped."""
+        try:
+            return await reader.read(update)
+        except Exception:
+            log.exception("could not read update %s; skipping it", update.update_id)
+            return None
+
+    async def _store(self, router: Router, update: Update, incoming: Incoming | None) -> None:
+        """Stores the message in the inbox; after this Telegram may forget the update."""
+        if incoming is not None:
+            inbox_id = await router.receive(incoming)
+            if inbox_id is not None:
+                self._delivery.remember(inbox_id, incoming)
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramAPIError):
+                await self.bot.answer_callback_query(update.callback_query.id)
+
+    async def _serve_webhook(self, router: Router, reader: UpdateReader) -> None:
+        """An aiohttp server for Telegram's POSTs; each must carry the secret token."""
+
+        async def on_update(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), self._webhook_secret.encode()):
+                log.warning(
+                    "webhook request without the right secret token from %s", request.remote
+                )
+                return web.Response(status=401)
+            try:
+                update = Update.model_validate(await request.json(), context={"bot": self.bot})
+            except (ValueError, ValidationError):
+                return web.Response(status=400)
+            try:
+                await self._store(router, update, await self._read(reader, update))
+            except Exception:
+                log.exception(
+                    "could not store update %s; Telegram will resend it", update.update_id
+                )
+                return web.Response(status=500)
+            return web.Response(status=200)
+
+        host, _, port = self._settings.webhook_listen.rpartition(":")
+        application = web.Application()
+        application.router.add_post(urlsplit(self._settings.webhook_url).path or "/", on_update)
+        runner = web.AppRunner(application, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host or "127.0.0.1", int(port))
+            await site.start()
+            address = runner.addresses[0]
+            self.webhook_address = (str(address[0]), int(address[1]))
+            log.info("Telegram webhook listening on %s:%s", *self.webhook_address)
+
+            async def register() -> bool:
+                return await self.bot.set_webhook(
+                    self._settings.webhook_url,
+                    secret_token=self._webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+
+            await self._retrying(register, "register the webhook")
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    # ── the command menu ─────────────────────────────────────────────────────────────────────
+
+    async def _publish_menu(self) -> None:
+        """The command menu: what a stranger may send, and what each member may do."""
+        for scope, menu in await self._menus():
+            try:
+                await self.bot.set_my_commands(menu, scope=scope)
+            except TelegramNotFound:
+                log.info("this Bot API server has no setMyCommands; no command menu")
+                return
+            except TelegramAPIError as error:
+                log.info("no command menu for %s: %s", scope.type, error)
+
+    async def _menus(self) -> list[tuple[MenuScope, list[BotCommand]]]:
+        """Everyone: /start, /help, /pair. Groups and each member's own chat: their commands."""
+        commands = handlers.commands.COMMANDS
+
+        def menu(names: Iterable[str]) -> list[BotCommand]:
+            return [
+                BotCommand(command=name, description=commands[name].usage.split(";")[0][:256])
+                for name in names
+            ]
+
+        greeting = [name for name in ("start", "help") if name in commands]
+        menus: list[tuple[MenuScope, list[BotCommand]]] = [
+            (BotCommandScopeDefault(), [*menu(greeting), PAIR_COMMAND]),
+            (BotCommandScopeAllGroupChats(), menu(list(commands))),
+        ]
+        for member in await self._app.family.members():
+            permissions = self._app.permissions(member.role)
+            allowed = [
+                name
+                for name, command in commands.items()
+                if all(is_allowed(permissions, tool) for tool in command.tools)
+            ]
+            for address in await self._app.family.identities(member):
+                channel, _, user_id = address.partition(":")
+                if channel == CHANNEL and user_id.lstrip("-").isdigit():
+                    menus.append((BotCommandScopeChat(chat_id=int(user_id)), menu(allowed)))
+        return menus
+
+    # ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """Calls until it works: the Bot API server may be down when the bot starts."""
+        failures = 0
+        while True:
+            try:
+                return await call()
+            except TelegramUnauthorizedError:
+                raise
+            except TelegramRetryAfter as flood:
+                await self._pacing.sleep(flood.retry_after)
+            except AiogramError as error:
+                failures += 1
+                log.warning("could not %s (%s); trying again", what, error)
+                await self._pacing.sleep(_backoff(failures))
+
+
+def _backoff(failures: int) -> float:
+    return min(MAX_BACKOFF_S, 2.0 ** min(failures, 6))
