@@ -36,6 +36,7 @@ from bot.outbox import Outbox
 from bot.router import Router
 from bot.skills import load_skills
 from bot.tools import ToolRegistry
+from bot.vault_search import VaultSearch
 from knowledge.vault import Vault
 from storage.database import create_engine, session_factory, upgrade
 
@@ -95,6 +96,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
                 vault=Vault(settings.vault.path),
                 llm=llm,
+                knowledge=VaultSearch(settings, llm),
             )
     finally:
         await engine.dispose()
@@ -148,6 +150,9 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    background = []
+    if app.knowledge is not None and app.settings.knowledge.watch:
+        background.append(asyncio.create_task(app.knowledge.keep_in_step(), name="vault-watch"))
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
     heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
     channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
@@ -160,10 +165,19 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     await asyncio.gather(*channel_tasks, return_exceptions=True)
     await router.drain()
     await outbox.deliver_due()
-    outbox_task.cancel()
-    heartbeat_task.cancel()
+    for channel in channels:
+        closer = getattr(channel, "aclose", None)
+        if closer is not None:
+            await closer()
+    for task in (outbox_task, heartbeat_task, *background):
+        task.cancel()
     await asyncio.gather(
-        outbox_task, heartbeat_task, stopped, all_channels_done, return_exceptions=True
+        outbox_task,
+        heartbeat_task,
+        *background,
+        stopped,
+        all_channels_done,
+        return_exceptions=True,
     )
     heartbeat_path(app).unlink(missing_ok=True)
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -23,6 +23,9 @@ from bot.family import FamilyError
 from bot.messages import Reply
 from bot.outbox import Outbox
 from bot.skills import SkillLoadError
+from knowledge import answers
+from knowledge.index import SyncReport
+from skills.knowledge.tools import hit_data
 from storage.database import create_engine, upgrade
 
 app = typer.Typer(
@@ -71,7 +74,7 @@ def _setup_logs(config: Config, to_file: bool) -> None:
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(work())
-    except (FamilyError, SkillLoadError) as error:
+    except (FamilyError, SkillLoadError, ConfigError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 
@@ -124,7 +127,9 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
             console = ConsoleChannel(ctx.clock, as_)
             outbox = Outbox(ctx.sessions, ctx.clock)
             outbox.register(CHANNEL, console.send)
-            await console.run(build_router(ctx, outbox))
+            router = build_router(ctx, outbox)
+            router.stream_openers[CHANNEL] = console.open_stream
+            await console.run(router)
 
     _run(work)
 
@@ -163,6 +168,83 @@ def say(
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         typer.echo(result["reply"] or "(no reply)")
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="start from scratch")] = False,
+) -> None:
+    """Bring the vault's search index up to date (only changed notes are re-read)."""
+    from rich.progress import Progress
+
+    config = _config()
+
+    async def work() -> SyncReport:
+        async with open_app(config) as ctx:
+            assert ctx.knowledge is not None
+            vault_index = await ctx.knowledge.index()
+            with Progress(transient=True) as bar:
+                task = bar.add_task("Indexing notes", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                if rebuild:
+                    return await vault_index.rebuild_async(progress)
+                return await vault_index.sync_async(progress)
+
+    report = _run(work)
+    typer.echo(
+        f"{report.added} added, {report.changed} changed, {report.removed} removed, "
+        f"{report.unchanged} unchanged in {report.seconds:.1f} s"
+        + (" (rebuilt)" if report.rebuilt else "")
+    )
+    for path, problems in sorted(report.problems.items()):
+        typer.echo(f"  {path}: {'; '.join(problems)}", err=True)
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("--k", help="how many notes")] = 5,
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Search the vault (syncing the index first)."""
+    config = _config()
+
+    async def work() -> list[dict[str, Any]]:
+        async with open_app(config) as ctx:
+            assert ctx.knowledge is not None
+            vault_index = await ctx.knowledge.index()
+            await vault_index.sync_async()
+            return [hit_data(hit) for hit in await vault_index.search_async(query, k)]
+
+    hits = _run(work)
+    if json_output:
+        typer.echo(json.dumps(hits, ensure_ascii=False))
+        return
+    for hit in hits:
+        heading = f" › {hit['heading']}" if hit["heading"] else ""
+        typer.echo(f"{hit['score']:.3f}  {hit['path']}{heading}\n       {hit['snippet']}")
+    if not hits:
+        typer.echo("Nothing in the vault matches that.")
+
+
+@app.command()
+def ask(question: str) -> None:
+    """Answer a question from the vault, citing the notes used."""
+    config = _config()
+
+    async def work() -> str:
+        async with open_app(config) as ctx:
+            assert ctx.knowledge is not None
+            vault_index = await ctx.knowledge.index()
+            await vault_index.sync_async()
+            llm = ctx.llm
+            chat = (lambda messages: llm.complete("chat", messages)) if llm else None
+            return (await answers.ask(vault_index, question, chat)).text
+
+    typer.echo(_run(work))
 
 
 @members_app.command("add")

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+PARALLEL_CHATS = 16
 
 Sender = Callable[[str, Reply, str], Awaitable[None]]
 """Delivers one reply to a chat: (chat_id, reply, idempotency key)."""
@@ -45,6 +46,7 @@ class Outbox:
         self._senders: dict[str, Sender] = {}
         self._wake = asyncio.Event()
         self._passing = asyncio.Lock()
+        self._parallel = asyncio.Semaphore(PARALLEL_CHATS)
 
     def register(self, channel: str, sender: Sender) -> None:
         self._senders[channel] = sender
@@ -71,16 +73,20 @@ class Outbox:
                 .order_by(col(OutboxMessage.id))
             )
             due = list(await session.exec(statement))
-        delivered = 0
-        blocked_chats: set[tuple[str, str]] = set()
+        by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
         for message in due:
-            chat = (message.channel, message.chat_id)
-            if chat in blocked_chats:
-                continue
-            if await self._deliver(message):
+            by_chat.setdefault((message.channel, message.chat_id), []).append(message)
+        counts = await asyncio.gather(*(self._deliver_chat(queue) for queue in by_chat.values()))
+        return sum(counts)
+
+    async def _deliver_chat(self, queue: list[OutboxMessage]) -> int:
+        """One chat's messages in order, stopping at the first that must wait."""
+        delivered = 0
+        async with self._parallel:
+            for message in queue:
+                if not await self._deliver(message):
+                    break
                 delivered += 1
-            else:
-                blocked_chats.add(chat)
         return delivered
 
     async def _deliver(self, message: OutboxMessage) -> bool:
@@ -122,5 +128,8 @@ class Outbox:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox pass failed; trying again shortly")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives
+            # as the wake-up does, and this loop would then outlive its shutdown forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=2.0)
+                async with asyncio.timeout(2.0):
+                    await self._wake.wait()

@@ -91,20 +91,35 @@ class Router:
                     inbox_id=inbox_id,
                     stream=opener(incoming) if opener else None,
                 )
-                outcome = await self._pipeline(request)
+                try:
+                    outcome = await self._pipeline(request)
+                finally:
+                    if request.stream is not None:
+                        await request.stream.close()
                 status = "done"
             await inbox.finish(
                 self.app.sessions,
                 self.app.clock,
                 inbox_id,
                 incoming,
-                outcome.replies,
+                in_same_thread(incoming, outcome.replies),
                 status=status,
             )
         self.outbox.wake()
         if self._on_outcome is not None:
             await self._on_outcome(incoming, outcome)
         return outcome
+
+
+def in_same_thread(incoming: Incoming, replies: tuple[Reply, ...]) -> tuple[Reply, ...]:
+    """Replies answer the message (or the question whose button was pressed), in its thread."""
+    answered = incoming.button_message_id if incoming.button else incoming.event_id
+    return tuple(
+        reply
+        if reply.reply_to_event or reply.thread_id
+        else reply.model_copy(update={"reply_to_event": answered, "thread_id": incoming.thread_id})
+        for reply in replies
+    )
 
 
 class ChatLocks:

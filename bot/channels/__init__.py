@@ -12,4 +12,12 @@ if TYPE_CHECKING:
 def chat_channels(app: AppContext) -> list[Channel]:
     """The chat channels the configuration turns on (Telegram, Matrix); empty means console."""
     channels: list[Channel] = []
+    if app.config.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel.from_app(app))
+    if app.config.matrix_enabled:
+        from bot.channels.matrix import MatrixChannel
+
+        channels.append(MatrixChannel(app))
     return channels

@@ -109,17 +109,19 @@ class ConsoleStream:
         self._printed = ""
 
     async def update(self, text: str) -> None:
-        output = self._channel._output
-        if not self._printed:
-            print("gepeto> ", end="", file=output)
-        if text.startswith(self._printed):
-            print(text[len(self._printed) :], end="", file=output, flush=True)
+        if self._printed and text.startswith(self._printed):
+            piece = text[len(self._printed) :]
+        else:  # a new draft (the model's next round) gets a line of its own
+            piece = ("\n" if self._printed else "") + "gepeto> " + text
+        print(piece, end="", file=self._channel._output, flush=True)
         self._printed = text
 
     async def close(self) -> None:
+        """Ends the line; closing again (the turn, then the router) prints nothing more."""
         if self._printed:
             print(file=self._channel._output, flush=True)
             self._channel._streamed = self._printed
+            self._printed = ""
 
 
 def _read_stdin_line() -> str | None:
