@@ -6,6 +6,7 @@ disagree about what an action does or who may run it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -108,7 +109,10 @@ async def _execute(
 ) -> ActionResult:
     app = turn.app
     seq = turn.next_seq()
-    if turn.inbox_id is not None:
+    # Read-only tools change nothing, so running one again after a crash is harmless.
+    journaled = turn.inbox_id is not None and tool.risk != Risk.READ
+    record = functools.partial(_journal_write, journaled, turn, seq, tool.name, clean_args)
+    if journaled:
         earlier = await _journal_lookup(turn, seq)
         if earlier is not None and earlier.status == "done":
             log.info("replay: %s already ran for inbox %s", tool.name, turn.inbox_id)
@@ -119,9 +123,9 @@ async def _execute(
                 f"I was interrupted while trying to {tool.summary(args)} and can't tell whether "
                 "it happened. Please check before asking again."
             )
-            await _journal_write(turn, seq, tool.name, clean_args, "failed", {"text": text})
+            await record("failed", {"text": text})
             return _report(turn, tool.name, clean_args, "failed", text)
-        await _journal_write(turn, seq, tool.name, clean_args, "started", {})
+        await record("started", {})
     context = ToolContext(
         app=app, member=turn.member, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id
     )
@@ -131,7 +135,7 @@ async def _execute(
         await audit.record(
             app.sessions, app.clock, turn.member, tool.name, clean_args, "failed", str(error)
         )
-        await _journal_write(turn, seq, tool.name, clean_args, "failed", {"text": str(error)})
+        await record("failed", {"text": str(error)})
         return _report(turn, tool.name, clean_args, "failed", str(error))
     except Exception:
         log.exception("tool %s failed for %s", tool.name, turn.member.name)
@@ -139,12 +143,10 @@ async def _execute(
         await audit.record(
             app.sessions, app.clock, turn.member, tool.name, clean_args, "failed", "crashed"
         )
-        await _journal_write(turn, seq, tool.name, clean_args, "failed", {"text": text})
+        await record("failed", {"text": text})
         return _report(turn, tool.name, clean_args, "failed", text)
     data = dict(result.data)
-    await _journal_write(
-        turn, seq, tool.name, clean_args, "done", {"text": result.text, "data": data}
-    )
+    await record("done", {"text": result.text, "data": data})
     await audit.record(app.sessions, app.clock, turn.member, tool.name, clean_args, "done")
     return _report(turn, tool.name, clean_args, "done", result.text, data)
 
@@ -158,6 +160,7 @@ async def _journal_lookup(turn: Turn, seq: int) -> ActionRecord | None:
 
 
 async def _journal_write(
+    journaled: bool,
     turn: Turn,
     seq: int,
     tool: str,
@@ -165,7 +168,7 @@ async def _journal_write(
     status: str,
     result: dict[str, Any],
 ) -> None:
-    if turn.inbox_id is None:
+    if not journaled or turn.inbox_id is None:
         return
     async with turn.app.sessions() as session:
         statement = select(ActionRecord).where(

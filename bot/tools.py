@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
+import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -73,15 +75,20 @@ class Tool(Generic[ArgsT]):
         return f"{self.name}({shown})"
 
     def schema(self) -> dict[str, Any]:
-        """The Ollama/OpenAI function schema for this tool."""
+        """The Ollama/OpenAI function schema for this tool (a fresh copy each time)."""
         return {
             "type": "function",
             "function": {
                 "name": self.name,
                 "description": self.description,
-                "parameters": self.args.model_json_schema(),
+                "parameters": json.loads(self._parameters),
             },
         }
+
+    @functools.cached_property
+    def _parameters(self) -> str:
+        """The arguments' JSON schema, built once: pydantic takes ≈1 ms a tool, every turn."""
+        return json.dumps(self.args.model_json_schema())
 
 
 AnyTool = Tool[Any]

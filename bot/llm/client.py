@@ -154,7 +154,8 @@ class LLMClient:
                 return
             except (ConnectionError, httpx.HTTPError, ollama.ResponseError) as error:
                 last_error = error
-                if isinstance(error, ollama.ResponseError) and error.status_code < 500:
+                # An `{"error": …}` line mid-stream (status -1) is the server failing, not a no.
+                if isinstance(error, ollama.ResponseError) and 400 <= error.status_code < 500:
                     raise LLMUnavailable(f"The model said no: {error.error}") from error
                 endpoint.breaker.failed()
                 log.warning("ollama %s failed: %s", endpoint.settings.name, error)
@@ -163,6 +164,10 @@ class LLMClient:
         if last_error is None and not self.endpoints:
             raise LLMUnavailable(self.describe_outage())
         raise LLMUnavailable(self.describe_outage()) from last_error
+
+    async def complete(self, role: ModelRole, messages: Sequence[dict[str, Any]]) -> str:
+        """The whole answer text of one request without tools (for vault answers)."""
+        return "".join([chunk.content async for chunk in self.chat(role, messages)])
 
     async def supports_tools(self, role: ModelRole) -> bool:
         """Whether the role's model calls tools natively (`/api/show` capabilities)."""

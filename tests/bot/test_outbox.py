@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -178,3 +179,16 @@ async def test_replies_for_a_channel_without_a_sender_wait(
     assert await outbox.deliver_due() == 0
     [message] = await stored(app)
     assert (message.status, message.attempts) == ("pending", 0)
+
+
+async def test_the_delivery_loop_stops_when_cancelled_right_after_a_wake(app: AppContext) -> None:
+    """Regression (issue 3 benchmark): a cancel arriving with a wake-up was swallowed on 3.11,
+    so shutdown hung."""
+    outbox = Outbox(app.sessions, app.clock)
+    loop = asyncio.create_task(outbox.run())
+    await asyncio.sleep(0)
+    outbox.wake()
+    loop.cancel()
+    async with asyncio.timeout(5):
+        with pytest.raises(asyncio.CancelledError):
+            await loop

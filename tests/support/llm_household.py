@@ -17,9 +17,11 @@ def write_llm_bot_toml(
     fast: str = MODEL,
     chat: str = MODEL,
     max_parallel: int = 2,
+    extra: str = "",
 ) -> Path:
     """bot.toml with [llm] on; no `urls` leaves the endpoint to OLLAMA_HOST."""
-    path = write_bot_toml(directory, f'[llm.models]\nfast = "{fast}"\nchat = "{chat}"\n')
+    models = f'[llm.models]\nfast = "{fast}"\nchat = "{chat}"\n'
+    path = write_bot_toml(directory, models + extra)
     endpoints = ", ".join(
         f'{{ name = "gpu{number}", url = "{url}", max_parallel = {max_parallel} }}'
         for number, url in enumerate(urls, start=1)

@@ -70,6 +70,12 @@ class Family:
     async def says(self, who: str, text: str) -> Outcome:
         return await self._chats.send(self._make(text, sender=who))
 
+    async def asks(self, who: str, text: str) -> Outcome:
+        """Words only the language model understands (no command, no quick phrase)."""
+        outcome = await self.says(who, text)
+        assert outcome.route == "llm", outcome
+        return outcome
+
     async def remembers(self, who: str) -> str:
         """What /remember (memory.list) shows the member."""
         outcome = await self.says(who, "/remember")
@@ -98,9 +104,9 @@ async def test_a_remembered_fact_reaches_only_its_members_next_turns(
         says("Pancakes!"),
     )
 
-    told = await family.says(ANA, "remember that Lena is allergic to peanuts")
-    await family.says(ANA, "what could I bake for Lena's party?")
-    await family.says(BEN, "what could I bake for the party?")
+    told = await family.asks(ANA, "remember that Lena is allergic to peanuts")
+    await family.asks(ANA, "what could I bake for Lena's party?")
+    await family.asks(BEN, "what could I bake for the party?")
 
     assert [(a.tool, a.status) for a in told.actions] == [("memory.remember", "done")]
     assert PEANUTS in system_prompt(ollama, 2)
@@ -116,7 +122,7 @@ async def test_another_member_neither_sees_nor_forgets_a_private_fact(
     )
 
     bens_list = await family.remembers(BEN)
-    forgot = await family.says(BEN, "forget what you know about peanuts")
+    forgot = await family.asks(BEN, "forget what you know about peanuts")
 
     assert PEANUTS not in bens_list
     assert [(a.tool, a.status, a.detail) for a in forgot.actions] == [
@@ -129,7 +135,7 @@ async def test_a_member_forgets_their_own_fact(family: Family, ollama: FakeOllam
     await family.says(ANA, f"/remember {PEANUTS}")
     ollama.script(MODEL, calls("memory.forget", fact="lena peanuts"), says("Forgotten."))
 
-    forgot = await family.says(ANA, "you can forget that thing about Lena")
+    forgot = await family.asks(ANA, "you can forget that thing about Lena")
 
     assert [(a.tool, a.status) for a in forgot.actions] == [("memory.forget", "done")]
     assert PEANUTS not in await family.remembers(ANA)
@@ -143,11 +149,12 @@ async def test_household_facts_are_seen_by_everyone(family: Family, ollama: Fake
         says("It's on the fridge."),
     )
 
-    await family.says(ANA, "tell everyone the wifi password is on the fridge")
-    await family.says(LEO, "where is the wifi password?")
+    await family.asks(ANA, "tell everyone the wifi password is on the fridge")
+    await family.asks(LEO, "can I go online after school?")
 
     household_part = system_prompt(ollama, 2).split("What the household asked you to remember:")
-    assert len(household_part) == 2 and WIFI in household_part[1]
+    assert len(household_part) == 2
+    assert WIFI in household_part[1]
     for member in (ANA, BEN, LEO):
         listing = await family.remembers(member)
         assert f"**For the whole family**\n- {WIFI}" in listing
@@ -164,9 +171,9 @@ async def test_only_parents_and_adults_forget_household_facts(
         calls("memory.forget", fact="wifi password"),
         says("Done."),
     )
-    await family.says(ANA, "tell everyone the wifi password is on the fridge")
+    await family.asks(ANA, "tell everyone the wifi password is on the fridge")
 
-    forgot = await family.says(who, "forget where the wifi password is")
+    forgot = await family.asks(who, "forget where the wifi password is")
 
     [action] = forgot.actions
     assert action.tool == "memory.forget"
