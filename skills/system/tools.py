@@ -31,7 +31,9 @@ async def status(ctx: ToolContext, _args: NoArgs) -> ToolResult:
         lines.append("- The language model is switched off in bot.toml.")
     for endpoint in endpoints:
         if not endpoint.reachable:
-            lines.append(f"- {endpoint.name} ({endpoint.url}): unreachable ({endpoint.error})")
+            lines.append(
+                f"- {endpoint.name} ({endpoint.url}): not answering — is Ollama running there?"
+            )
             continue
         loaded = ", ".join(f"{m} ({vram // 2**20:,} MiB VRAM)" for m, vram in endpoint.loaded)
         lines.append(
