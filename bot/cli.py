@@ -183,7 +183,7 @@ def index(
         async with open_app(config) as ctx:
             assert ctx.knowledge is not None
             vault_index = await ctx.knowledge.index()
-            with Progress(transient=True) as bar:
+            with Progress(transient=True, disable=not sys.stdout.isatty()) as bar:
                 task = bar.add_task("Indexing notes", total=None)
 
                 def progress(done: int, total: int) -> None:
@@ -215,8 +215,7 @@ def search(
     async def work() -> list[dict[str, Any]]:
         async with open_app(config) as ctx:
             assert ctx.knowledge is not None
-            vault_index = await ctx.knowledge.index()
-            await vault_index.sync_async()
+            vault_index = await ctx.knowledge.current()
             return [hit_data(hit) for hit in await vault_index.search_async(query, k)]
 
     hits = _run(work)
@@ -238,8 +237,7 @@ def ask(question: str) -> None:
     async def work() -> str:
         async with open_app(config) as ctx:
             assert ctx.knowledge is not None
-            vault_index = await ctx.knowledge.index()
-            await vault_index.sync_async()
+            vault_index = await ctx.knowledge.current()
             llm = ctx.llm
             chat = (lambda messages: llm.complete("chat", messages)) if llm else None
             return (await answers.ask(vault_index, question, chat)).text

@@ -89,5 +89,5 @@ def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = No
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "chromadb", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "chromadb", "bm25s", "nio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -26,6 +26,7 @@ class VaultSearch:
         self._llm = llm
         self._index: VaultIndex | None = None
         self._opening = asyncio.Lock()
+        self._synced = False
 
     @property
     def opened(self) -> VaultIndex | None:
@@ -44,10 +45,19 @@ class VaultSearch:
                 log.info("vault index open with %s", embedder.name)
             return self._index
 
+    async def current(self) -> VaultIndex:
+        """The index, brought in step with the vault once per process (the watcher keeps it so)."""
+        index = await self.index()
+        if not self._synced:
+            await index.sync_async()
+            self._synced = True
+        return index
+
     async def keep_in_step(self, on_sync: Callable[[str], None] | None = None) -> None:
         """Re-indexes notes as they are saved in Obsidian, until cancelled."""
         index = await self.index()
         async for report in index.watch():
+            self._synced = True
             summary = (
                 f"vault re-indexed: {report.added} added, {report.changed} changed, "
                 f"{report.removed} removed in {report.seconds:.1f} s"

@@ -33,7 +33,7 @@ def hit_data(hit: SearchHit) -> dict[str, Any]:
 async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
     if ctx.app.knowledge is None:
         raise ToolError("The vault search is switched off.")
-    index = await ctx.app.knowledge.index()
+    index = await ctx.app.knowledge.current()
     hits = await index.search_async(args.query, args.k or ctx.app.settings.knowledge.results)
     if not hits:
         return ToolResult(text=answers.NOTHING_FOUND, data={"hits": []})
@@ -49,7 +49,7 @@ async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
 async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
     if ctx.app.knowledge is None:
         raise ToolError("The vault search is switched off.")
-    index = await ctx.app.knowledge.index()
+    index = await ctx.app.knowledge.current()
     llm = ctx.app.llm
     chat = (lambda messages: llm.complete("chat", messages)) if llm else None
     answer = await answers.ask(index, args.question, chat, k=ctx.app.settings.knowledge.results)
