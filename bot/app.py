@@ -81,23 +81,29 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
         skills = load_skills(settings.skills.plugins)
         sessions = session_factory(engine)
         llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
+        knowledge = VaultSearch(settings, llm)
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
         ):
-            yield AppContext(
-                config=config,
-                engine=engine,
-                sessions=sessions,
-                clock=clock,
-                http=http,
-                family=Family(sessions, clock, settings.household.name),
-                tools=ToolRegistry(tool for skill in skills for tool in skill.tools),
-                fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
-                vault=Vault(settings.vault.path),
-                llm=llm,
-                knowledge=VaultSearch(settings, llm),
-            )
+            try:
+                yield AppContext(
+                    config=config,
+                    engine=engine,
+                    sessions=sessions,
+                    clock=clock,
+                    http=http,
+                    family=Family(sessions, clock, settings.household.name),
+                    tools=ToolRegistry(tool for skill in skills for tool in skill.tools),
+                    fastpath=FastPath.from_files(
+                        path for skill in skills for path in skill.phrases
+                    ),
+                    vault=Vault(settings.vault.path),
+                    llm=llm,
+                    knowledge=knowledge,
+                )
+            finally:
+                knowledge.close()
     finally:
         await engine.dispose()
 

@@ -23,6 +23,7 @@ from bot.family import FamilyError
 from bot.messages import Reply
 from bot.outbox import Outbox
 from bot.skills import SkillLoadError
+from bot.vault_search import IndexBusyError
 from knowledge import answers
 from knowledge.index import SyncReport
 from skills.knowledge.tools import hit_data
@@ -74,7 +75,7 @@ def _setup_logs(config: Config, to_file: bool) -> None:
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(work())
-    except (FamilyError, SkillLoadError, ConfigError) as error:
+    except (FamilyError, SkillLoadError, IndexBusyError, ConfigError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMUnavailable
@@ -18,6 +20,25 @@ log = logging.getLogger(__name__)
 CHOICE_FILE = "embedder-choice"
 
 
+class IndexBusyError(Exception):
+    """Another Gepeto process is writing the index (a running bot keeps it up to date)."""
+
+
+def _hold_index_lock(folder: Path) -> TextIO:
+    """One process writes an index at a time: Chroma's folder is not safe for two writers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / ".lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise IndexBusyError(
+            "Another Gepeto process is using the vault index (a running bot keeps it up to "
+            "date by itself). Use /search in chat, or stop the bot first."
+        ) from None
+    return handle
+
+
 class VaultSearch:
     """Opens the index lazily (Chroma and the embedder are heavy), once, for every caller."""
 
@@ -27,6 +48,7 @@ class VaultSearch:
         self._index: VaultIndex | None = None
         self._opening = asyncio.Lock()
         self._synced = False
+        self._lock_file: TextIO | None = None
 
     @property
     def opened(self) -> VaultIndex | None:
@@ -35,6 +57,8 @@ class VaultSearch:
     async def index(self) -> VaultIndex:
         async with self._opening:
             if self._index is None:
+                folder = self._settings.storage.data_dir / "index"
+                self._lock_file = self._lock_file or _hold_index_lock(folder)
                 embedder = await self._embedder()
                 self._index = await asyncio.to_thread(
                     VaultIndex.open,
@@ -44,6 +68,13 @@ class VaultSearch:
                 )
                 log.info("vault index open with %s", embedder.name)
             return self._index
+
+    def close(self) -> None:
+        """Lets another process write the index again."""
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        self._index = None
 
     async def current(self) -> VaultIndex:
         """The index, brought in step with the vault once per process (the watcher keeps it so)."""

@@ -8,6 +8,13 @@ from collections.abc import Sequence
 from bot.llm.client import LLMClient
 
 EMBED_TIMEOUT_S = 300.0
+# (query prefix, passage prefix) the popular Ollama embedding models were trained with.
+PREFIXES = {
+    "nomic-embed-text": ("search_query: ", "search_document: "),
+    "mxbai-embed-large": ("Represent this sentence for searching relevant passages: ", ""),
+    "snowflake-arctic-embed": ("Represent this sentence for searching relevant passages: ", ""),
+    "embeddinggemma": ("task: search result | query: ", "title: none | text: "),
+}
 
 
 class OllamaEmbedder:
@@ -20,6 +27,7 @@ class OllamaEmbedder:
         self._loop = loop
         self._model = model
         self._dimension = dimension
+        self._query_prefix, self._passage_prefix = PREFIXES.get(model.split(":")[0], ("", ""))
 
     @classmethod
     async def probe(cls, llm: LLMClient) -> OllamaEmbedder:
@@ -36,8 +44,11 @@ class OllamaEmbedder:
         return self._dimension
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        future = asyncio.run_coroutine_threadsafe(self._llm.embed(list(texts)), self._loop)
-        return future.result(timeout=EMBED_TIMEOUT_S)
+        return self._embed([self._passage_prefix + text for text in texts])
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_passages([text])[0]
+        return self._embed([self._query_prefix + text])[0]
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        future = asyncio.run_coroutine_threadsafe(self._llm.embed(texts), self._loop)
+        return future.result(timeout=EMBED_TIMEOUT_S)
