@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from bot import inbox
 from bot.context import AppContext
@@ -31,14 +31,12 @@ class Router:
         outbox: Outbox,
         middlewares: list[Middleware],
         handler: Handler,
-        on_outcome: Callable[[Incoming, Outcome], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
         self.outbox = outbox
         self._pipeline = chain(middlewares, handler)
         self._locks = ChatLocks()
         self._tasks: set[asyncio.Task[Outcome | None]] = set()
-        self._on_outcome = on_outcome
         self.stream_openers: dict[str, StreamOpener] = {}
 
     async def receive(self, incoming: Incoming) -> int | None:
@@ -106,8 +104,6 @@ class Router:
                 status=status,
             )
         self.outbox.wake()
-        if self._on_outcome is not None:
-            await self._on_outcome(incoming, outcome)
         return outcome
 
 
