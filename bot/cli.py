@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -25,9 +25,11 @@ from bot.outbox import Outbox
 from bot.skills import SkillLoadError
 from bot.vault_search import IndexBusyError
 from knowledge import answers
-from knowledge.index import SyncReport
 from skills.knowledge.tools import hit_data
 from storage.database import create_engine, upgrade
+
+if TYPE_CHECKING:
+    from knowledge.index import SyncReport
 
 app = typer.Typer(
     name="gepeto",

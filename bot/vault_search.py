@@ -7,13 +7,15 @@ import fcntl
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.embedder import OllamaEmbedder
 from knowledge.embedders import Embedder, offline_embedder
-from knowledge.index import VaultIndex
+
+if TYPE_CHECKING:
+    from knowledge.index import VaultIndex
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class VaultSearch:
     async def index(self) -> VaultIndex:
         async with self._opening:
             if self._index is None:
+                from knowledge.index import VaultIndex  # Chroma and LlamaIndex: only when used
+
                 folder = self._settings.storage.data_dir / "index"
                 self._lock_file = self._lock_file or _hold_index_lock(folder)
                 embedder = await self._embedder()

@@ -7,8 +7,10 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
-from knowledge.index import SearchHit, VaultIndex
+if TYPE_CHECKING:  # the index pulls in Chroma and LlamaIndex; answers only need its types
+    from knowledge.index import SearchHit, VaultIndex
 
 logger = logging.getLogger(__name__)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge import answers
-from knowledge.index import SearchHit
+
+if TYPE_CHECKING:
+    from knowledge.index import SearchHit
 
 
 class SearchArgs(BaseModel):
