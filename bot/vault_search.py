@@ -52,10 +52,6 @@ class VaultSearch:
         self._synced = False
         self._lock_file: TextIO | None = None
 
-    @property
-    def opened(self) -> VaultIndex | None:
-        return self._index
-
     async def index(self) -> VaultIndex:
         async with self._opening:
             if self._index is None:
