@@ -6,6 +6,7 @@ disagree about what an action does or who may run it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -85,7 +86,8 @@ async def run_action(
             turn, tool.name, raw_args, "failed", f"That request was incomplete ({problems})."
         )
     clean_args = args.model_dump(mode="json")
-    must_ask = tool.risk.needs_confirmation or (turn.read_untrusted and tool.risk != Risk.READ)
+    risk = tool.risk_for(args)
+    must_ask = risk.needs_confirmation or (turn.read_untrusted and risk != Risk.READ)
     if must_ask and not confirmed:
         return await _ask_first(turn, tool, args)
     return await _execute(turn, tool, args, clean_args)
@@ -110,7 +112,7 @@ async def _execute(
     app = turn.app
     seq = turn.next_seq()
     # Read-only tools change nothing, so running one again after a crash is harmless.
-    journaled = turn.inbox_id is not None and tool.risk != Risk.READ
+    journaled = turn.inbox_id is not None and tool.risk_for(args) != Risk.READ
     record = functools.partial(_journal_write, journaled, turn, seq, tool.name, clean_args)
     if journaled:
         earlier = await _journal_lookup(turn, seq)
@@ -127,10 +129,30 @@ async def _execute(
             return _report(turn, tool.name, clean_args, "failed", text)
         await record("started", {})
     context = ToolContext(
-        app=app, member=turn.member, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id
+        services=app.services_for(tool),
+        member=turn.member,
+        channel=turn.incoming.channel,
+        chat_id=turn.incoming.chat_id,
     )
     try:
-        result = await tool.run(context, args)
+        async with asyncio.timeout(tool.timeout_s):
+            result = await tool.run(context, args)
+    except TimeoutError:
+        log.warning(
+            "tool %s timed out after %.0f s for %s", tool.name, tool.timeout_s, turn.member.name
+        )
+        if tool.idempotent:
+            text = f"That took too long, so I stopped trying to {tool.summary(args)}. Please try again later."
+        else:
+            text = (
+                f"That took too long, so I stopped waiting while trying to {tool.summary(args)}; "
+                "I can't tell whether it happened. Please check before asking again."
+            )
+        await audit.record(
+            app.sessions, app.clock, turn.member, tool.name, clean_args, "failed", "timed out"
+        )
+        await record("failed", {"text": text})
+        return _report(turn, tool.name, clean_args, "failed", text)
     except (ToolError, VaultError) as error:
         await audit.record(
             app.sessions, app.clock, turn.member, tool.name, clean_args, "failed", str(error)

@@ -13,15 +13,17 @@ from pathlib import Path
 import httpx
 
 import handlers
+import handlers.commands
 import handlers.strangers
 from bot.actions import Turn
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.context import AppContext
+from bot.context import AppContext, LoadedSkill
 from bot.family import Family, Member
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
+from bot.logs import add_secrets
 from bot.messages import Outcome
 from bot.middlewares import (
     Middleware,
@@ -34,9 +36,11 @@ from bot.middlewares import (
 )
 from bot.outbox import Outbox
 from bot.router import Router
-from bot.skills import load_skills
+from bot.services import SkillServices
+from bot.skills import load_skills, skill_settings
 from bot.tools import ToolRegistry
 from bot.vault_search import VaultSearch
+from bot.workers import WorkerPool
 from knowledge.vault import Vault
 from storage.database import create_engine, session_factory, upgrade
 
@@ -70,42 +74,84 @@ def is_alive(data_dir: Path, now: datetime) -> bool:
 
 @contextlib.asynccontextmanager
 async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[AppContext]:
-    """Opens the database (migrating it), loads the skills, and closes everything afterwards."""
+    """Opens the database (migrating it), starts the skills, and closes everything afterwards."""
     settings = config.settings
     settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     settings.vault.path.mkdir(parents=True, exist_ok=True)
+    for note in config.deprecations:
+        log.warning(note)
+    skills = load_skills(settings.skills.plugins)
+    skill_config = skill_settings(skills, settings.skills.sections(), config.source)
     engine = create_engine(settings.storage.resolved_database_url())
     clock = clock or SystemClock()
+    workers = WorkerPool(settings.workers.limits, settings.workers.default_limit)
     try:
-        await upgrade(engine)
-        skills = load_skills(settings.skills.plugins)
+        await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
         sessions = session_factory(engine)
         llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
         knowledge = VaultSearch(settings, llm)
+        family = Family(sessions, clock, settings.household.name)
+        vault = Vault(settings.vault.path)
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
+            contextlib.AsyncExitStack() as running,
         ):
-            try:
-                yield AppContext(
-                    config=config,
-                    engine=engine,
-                    sessions=sessions,
-                    clock=clock,
-                    http=http,
-                    family=Family(sessions, clock, settings.household.name),
-                    tools=ToolRegistry(tool for skill in skills for tool in skill.tools),
-                    fastpath=FastPath.from_files(
-                        path for skill in skills for path in skill.phrases
+            loaded = tuple(
+                LoadedSkill(
+                    skill=skill,
+                    services=SkillServices(
+                        skill=skill.name,
+                        settings=skill_config[skill.name],
+                        household=settings.household,
+                        data_dir=settings.storage.data_dir,
+                        sessions=sessions,
+                        clock=clock,
+                        http=http,
+                        family=family,
+                        vault=vault,
+                        search=knowledge,
+                        llm=llm,
+                        workers=workers,
+                        log=logging.getLogger(f"gepeto.skills.{skill.name}"),
                     ),
-                    vault=Vault(settings.vault.path),
-                    llm=llm,
-                    knowledge=knowledge,
                 )
-            finally:
-                knowledge.close()
+                for skill in skills
+            )
+            running.callback(knowledge.close)
+            running.callback(workers.close)
+            for each in loaded:
+                await _start(each, config, running)
+            yield AppContext(
+                config=config,
+                engine=engine,
+                sessions=sessions,
+                clock=clock,
+                http=http,
+                family=family,
+                tools=ToolRegistry((skill.name, tool) for skill in skills for tool in skill.tools),
+                fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
+                vault=vault,
+                skills=loaded,
+                commands=handlers.commands.table(skills),
+                workers=workers,
+                llm=llm,
+                knowledge=knowledge,
+            )
     finally:
         await engine.dispose()
+
+
+async def _start(loaded: LoadedSkill, config: Config, running: contextlib.AsyncExitStack) -> None:
+    """Enters a skill's setup with its secrets; what it yields is the skill's client."""
+    skill = loaded.skill
+    if skill.setup is None:
+        return
+    secrets = config.skill_secrets(skill.secrets)
+    add_secrets(secret.get_secret_value() for secret in secrets.values())
+    client = await running.enter_async_context(skill.setup(loaded.services, secrets))
+    if client is not None:
+        loaded.services.held["client"] = client
 
 
 def build_router(app: AppContext, outbox: Outbox) -> Router:

@@ -6,7 +6,7 @@ import difflib
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,26 +59,6 @@ class StorageSettings(Section):
 
 class VaultSettings(Section):
     path: Path = Path("vault")
-    lists_folder: str = "Lists"
-    default_list: str = "Shopping"
-    daily_folder: str = "Daily"
-    daily_format: str = "%Y-%m-%d"
-    list_aliases: dict[str, str] = Field(
-        default_factory=lambda: {
-            "shopping": "Shopping",
-            "shop": "Shopping",
-            "store": "Shopping",
-            "supermarket": "Shopping",
-            "groceries": "Shopping",
-            "grocery": "Shopping",
-            "einkauf": "Shopping",
-            "einkaufs": "Shopping",
-            "einkaufsliste": "Shopping",
-            "todo": "To-do",
-            "to-do": "To-do",
-            "to do": "To-do",
-        }
-    )
 
 
 class TelegramSettings(Section):
@@ -179,12 +159,36 @@ class SafetySettings(Section):
 
 class KnowledgeSettings(Section):
     embedder: Literal["auto", "offline", "ollama"] = "auto"
-    results: int = Field(default=5, ge=1, le=20)
     watch: bool = True
 
 
 class SkillSettings(Section):
+    """`plugins` plus one table per skill (`[skills.lists]`), validated by that skill's model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     plugins: list[str] = Field(default_factory=list)
+
+    def sections(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+MOVED_KEYS = {
+    ("vault", "lists_folder"): ("skills", "lists", "folder"),
+    ("vault", "default_list"): ("skills", "lists", "default_list"),
+    ("vault", "list_aliases"): ("skills", "lists", "aliases"),
+    ("vault", "daily_folder"): ("skills", "notes", "daily_folder"),
+    ("vault", "daily_format"): ("skills", "notes", "daily_format"),
+    ("knowledge", "results"): ("skills", "knowledge", "results"),
+}
+"""Keys that moved into their skill's section; the old place still works, with a warning."""
+
+
+class WorkerSettings(Section):
+    """How many CPU-heavy jobs of each kind run at once (e.g. `transcribe = 1`, `ocr = 1`)."""
+
+    limits: dict[str, int] = Field(default_factory=dict)
+    default_limit: int = Field(default=1, ge=1, le=16)
 
 
 class LoggingSettings(Section):
@@ -203,6 +207,7 @@ class Settings(Section):
     safety: SafetySettings = SafetySettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     skills: SkillSettings = SkillSettings()
+    workers: WorkerSettings = WorkerSettings()
     logging: LoggingSettings = LoggingSettings()
 
 
@@ -238,6 +243,12 @@ class Config(BaseModel):
     settings: Settings
     secrets: Secrets
     source: Path | None
+    deprecations: tuple[str, ...] = ()
+    environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
+
+    def skill_secrets(self, names: Iterable[str]) -> dict[str, SecretStr]:
+        """The environment variables a skill declared, for its setup only (never logged)."""
+        return {name: SecretStr(self.environ[name]) for name in names if self.environ.get(name)}
 
     @property
     def telegram_enabled(self) -> bool:
@@ -264,6 +275,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     env = {**_read_dotenv(config_path.parent / ".env"), **env}
     raw = _read_toml(config_path)
     _apply_env_overrides(raw, env)
+    deprecations = _move_old_keys(raw, config_path)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
@@ -273,7 +285,13 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     secrets = Secrets.model_validate(
         {field: env[name] for name, field in SECRET_NAMES.items() if env.get(name)}
     )
-    config = Config(settings=settings, secrets=secrets, source=config_path)
+    config = Config(
+        settings=settings,
+        secrets=secrets,
+        source=config_path,
+        deprecations=tuple(deprecations),
+        environ=env,
+    )
     _check_channel_secrets(config)
     return config
 
@@ -312,6 +330,28 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     if ollama_host and "endpoints" not in raw.get("llm", {}):
         url = ollama_host if "://" in ollama_host else f"http://{ollama_host}"
         raw.setdefault("llm", {})["endpoints"] = [{"name": "local", "url": url}]
+
+
+def _move_old_keys(raw: dict[str, Any], path: Path) -> list[str]:
+    """Moves keys from their old section into their skill's; one warning line per key."""
+    notes = []
+    for (section, key), new in MOVED_KEYS.items():
+        old_table = raw.get(section)
+        if not isinstance(old_table, dict) or key not in old_table:
+            continue
+        value = old_table.pop(key)
+        target = raw
+        for part in new[:-1]:
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        target.setdefault(new[-1], value)
+        notes.append(
+            f"{path}: {section}.{key} has moved to [{'.'.join(new[:-1])}] {new[-1]}; "
+            "the old key still works for now"
+        )
+    return notes
 
 
 def _parse_env_value(value: str) -> Any:
@@ -379,8 +419,26 @@ def _describe(error: ValidationError, raw: Mapping[str, Any], path: Path) -> str
     return "\n".join(lines)
 
 
-def _closest_key(location: tuple[int | str, ...]) -> str | None:
-    model: type[BaseModel] = Settings
+def describe_errors(
+    error: ValidationError, model: type[BaseModel], path: Path | None, prefix: tuple[str, ...]
+) -> str:
+    """Like the core errors, for a section validated on its own (a skill's `[skills.<name>]`)."""
+    lines = []
+    for problem in error.errors():
+        location = tuple(str(part) for part in problem["loc"])
+        key = ".".join((*prefix, *location))
+        if problem["type"] == "extra_forbidden":
+            hint = _closest_key(problem["loc"], model)
+            message = "unknown key" + (f" (did you mean {hint!r}?)" if hint else "")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            if "input" in problem and not isinstance(problem["input"], dict | list):
+                message += f" (got {problem['input']!r})"
+        lines.append(f"{path}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def _closest_key(location: tuple[int | str, ...], model: type[BaseModel] = Settings) -> str | None:
     for part in location[:-1]:
         field = model.model_fields.get(str(part))
         annotation = field.annotation if field else None

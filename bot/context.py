@@ -12,10 +12,21 @@ from bot.config import Config, RolePermissions, Settings
 from bot.family import Family
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
-from bot.tools import ToolRegistry
+from bot.services import SkillServices
+from bot.skills import Command, Skill
+from bot.tools import AnyTool, ToolRegistry
 from bot.vault_search import VaultSearch
+from bot.workers import WorkerPool
 from knowledge.vault import Vault
 from storage.database import SessionFactory
+
+
+@dataclass(frozen=True)
+class LoadedSkill:
+    """A skill with the services it was given."""
+
+    skill: Skill
+    services: SkillServices
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,9 @@ class AppContext:
     tools: ToolRegistry
     fastpath: FastPath
     vault: Vault
+    skills: tuple[LoadedSkill, ...]
+    commands: tuple[Command, ...]
+    workers: WorkerPool
     llm: LLMClient | None = None
     knowledge: VaultSearch | None = None
 
@@ -38,3 +52,10 @@ class AppContext:
 
     def permissions(self, role: str) -> RolePermissions:
         return self.settings.safety.roles[role]
+
+    def services_for(self, tool: AnyTool) -> SkillServices:
+        """The services of the skill that brought this tool."""
+        return self.skill(self.tools.skill_of(tool.name)).services
+
+    def skill(self, name: str) -> LoadedSkill:
+        return next(loaded for loaded in self.skills if loaded.skill.name == name)

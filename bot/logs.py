@@ -69,6 +69,9 @@ class RedactSecrets(logging.Filter):
             record.exc_text = self._redact(_traceback(logging.Formatter(), record))
         return True
 
+    def add(self, secrets: Iterable[str]) -> None:
+        self._secrets.extend(secret for secret in secrets if len(secret) >= 6)
+
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
@@ -91,3 +94,12 @@ def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = No
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "chromadb", "bm25s", "nio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def add_secrets(secrets: Iterable[str]) -> None:
+    """Redacts more values from now on (a skill's secrets, read when the skill starts)."""
+    values = list(secrets)
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactSecrets):
+                found.add(values)

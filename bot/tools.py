@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -15,8 +15,10 @@ from pydantic import BaseModel
 from bot.config import RolePermissions
 
 if TYPE_CHECKING:
-    from bot.context import AppContext
     from bot.family import Member
+    from bot.services import SkillServices
+
+DEFAULT_TIMEOUT_S = 60.0
 
 
 class Risk(StrEnum):
@@ -36,9 +38,9 @@ class ToolError(Exception):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What a tool may use while it runs: the app, who asked, and from which chat."""
+    """What a tool may use while it runs: its skill's services, who asked, and from which chat."""
 
-    app: AppContext
+    services: SkillServices
     member: Member
     channel: str
     chat_id: str
@@ -60,12 +62,19 @@ class Tool(Generic[ArgsT]):
     name: str
     description: str
     args: type[ArgsT]
-    risk: Risk
+    risk: Risk | Callable[[ArgsT], Risk]
+    """A fixed level, or one that depends on the arguments (the Home Assistant domain...)."""
     run: Callable[[ToolContext, ArgsT], Awaitable[ToolResult]]
     describe: Callable[[ArgsT], str] | None = None
     idempotent: bool = True
     untrusted_output: bool = False
-    """True when the result carries text others wrote (vault notes, web, OCR): data, not orders."""
+    """True when the result carries text others wrote (lists, notes, facts, OCR): data."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """`run_action` stops waiting after this long, so a hung call never holds a chat."""
+
+    def risk_for(self, args: ArgsT) -> Risk:
+        """The risk of this call with these arguments."""
+        return self.risk if isinstance(self.risk, Risk) else self.risk(args)
 
     def summary(self, args: ArgsT) -> str:
         """The exact action in words, as shown in a confirmation question."""
@@ -95,23 +104,32 @@ AnyTool = Tool[Any]
 
 
 class ToolRegistry:
-    """Every tool the bot knows, by name."""
+    """Every tool the bot knows, by name, with the skill that brought it."""
 
-    def __init__(self, tools: Iterable[AnyTool] = ()) -> None:
+    def __init__(self, tools: Iterable[tuple[str, AnyTool]] = ()) -> None:
         self._tools: dict[str, AnyTool] = {}
-        for tool in tools:
-            self.add(tool)
+        self._skills: dict[str, str] = {}
+        for skill, tool in tools:
+            self.add(skill, tool)
 
-    def add(self, tool: AnyTool) -> None:
+    def add(self, skill: str, tool: AnyTool) -> None:
         if tool.name in self._tools:
             raise ValueError(f"two tools are called {tool.name}")
         self._tools[tool.name] = tool
+        self._skills[tool.name] = skill
 
     def get(self, name: str) -> AnyTool | None:
         return self._tools.get(name)
 
-    def __iter__(self) -> Any:
+    def skill_of(self, name: str) -> str:
+        """The skill a known tool belongs to."""
+        return self._skills[name]
+
+    def __iter__(self) -> Iterator[AnyTool]:
         return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
 
     def names(self) -> list[str]:
         return sorted(self._tools)

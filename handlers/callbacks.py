@@ -1,17 +1,27 @@
-"""Button presses and reactions: the answers to confirmation questions."""
+"""Button presses and reactions: confirmation answers here, other buttons to their skill."""
 
 from __future__ import annotations
 
 from bot import confirmations
 from bot.actions import Turn
 from bot.messages import Outcome
-from handlers.replies import say
+from bot.replies import say
+
+GONE = "That button doesn't do anything any more."
 
 
 async def handle(turn: Turn) -> Outcome:
-    parsed = confirmations.parse_button(turn.incoming.button or "")
-    if parsed is None:
-        return say(turn, "confirmation", "That button doesn't do anything any more.")
-    confirmation_id, yes = parsed
-    reply = await confirmations.answer(turn, confirmation_id, yes)
-    return say(turn, "confirmation", reply.text)
+    data = turn.incoming.button or ""
+    prefix, _, rest = data.partition(":")
+    if prefix == "confirm":
+        parsed = confirmations.parse_button(data)
+        if parsed is None:
+            return say(turn, "confirmation", GONE)
+        confirmation_id, yes = parsed
+        reply = await confirmations.answer(turn, confirmation_id, yes)
+        return say(turn, "confirmation", reply.text)
+    for loaded in turn.app.skills:
+        for button in loaded.skill.buttons:
+            if button.prefix == prefix:
+                return await button.run(turn, rest)
+    return say(turn, "confirmation", GONE)

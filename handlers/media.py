@@ -1,11 +1,15 @@
-"""Voice notes, audio, photos and files: each kind is named, never silently dropped."""
+"""Voice notes, audio, photos and files: each goes to the skill that handles its kind.
+
+Nothing is silently dropped: a kind no skill handles gets a sentence saying so, and a caption
+is still handled as text.
+"""
 
 from __future__ import annotations
 
 from bot.actions import Turn
 from bot.messages import Outcome
+from bot.replies import say
 from handlers import text
-from handlers.replies import say
 
 NOT_YET = {
     "voice": "I can't listen to voice notes yet — please type your message for now.",
@@ -16,8 +20,16 @@ NOT_YET = {
 
 
 async def handle(turn: Turn) -> Outcome:
-    """Explains what cannot be handled yet; a caption is still handled as text."""
-    kinds = {attachment.kind for attachment in turn.incoming.attachments}
+    """The first skill that takes the attachments answers; otherwise explain, then the caption."""
+    attachments = turn.incoming.attachments
+    kinds = {attachment.kind for attachment in attachments}
+    for loaded in turn.app.skills:
+        for handler in loaded.skill.media:
+            mine = tuple(a for a in attachments if a.kind in handler.kinds)
+            if mine:
+                handled = await handler.run(turn, mine)
+                if handled is not None:
+                    return handled
     notes = [NOT_YET[kind] for kind in ("voice", "audio", "photo", "document") if kind in kinds]
     if turn.incoming.text.strip():
         handled = await text.handle(turn)

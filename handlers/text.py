@@ -6,7 +6,7 @@ from bot import confirmations
 from bot.actions import Turn, run_action
 from bot.llm.turn import reply_for
 from bot.messages import Outcome
-from handlers.replies import outcome, say
+from bot.replies import outcome, say
 
 EDITED = (
     "I saw your edit, but I had already handled the original message. "

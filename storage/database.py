@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,24 +45,30 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def _alembic_config(connection: Connection) -> AlembicConfig:
+def _alembic_config(connection: Connection, skill_folders: Sequence[Path] = ()) -> AlembicConfig:
+    """The core migrations plus each skill's own folder (a branch on the core head)."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    locations = [MIGRATIONS / "versions", *skill_folders]
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     config.attributes["connection"] = connection
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Applies every migration not yet applied; safe to call on every start."""
+async def upgrade(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> None:
+    """Applies every migration not yet applied, core and skills; safe to call on every start."""
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        await connection.run_sync(
+            lambda sync: command.upgrade(_alembic_config(sync, skill_folders), "heads")
+        )
 
 
-async def pending_migrations(engine: AsyncEngine) -> list[str]:
+async def pending_migrations(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> list[str]:
     """Revisions the database still lacks (empty when it is up to date)."""
 
     def check(connection: Connection) -> list[str]:
-        script = ScriptDirectory.from_config(_alembic_config(connection))
+        script = ScriptDirectory.from_config(_alembic_config(connection, skill_folders))
         applied: set[str] = set()
         for head in MigrationContext.configure(connection).get_current_heads():
             applied.update(rev.revision for rev in script.iterate_revisions(head, "base"))

@@ -41,7 +41,6 @@ from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 from pydantic import ValidationError
 
-import handlers.commands
 from bot.channels.telegram_delivery import TelegramDelivery
 from bot.channels.telegram_stream import LoopPacing, Pacing, TelegramReplyStream, TelegramStreams
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, BotIdentity, UpdateReader
@@ -286,7 +285,7 @@ class TelegramChannel:
 
     async def _menus(self) -> list[tuple[MenuScope, list[BotCommand]]]:
         """Everyone: /start, /help, /pair. Groups and each member's own chat: their commands."""
-        commands = handlers.commands.COMMANDS
+        commands = {command.name: command for command in self._app.commands}
 
         def menu(names: Iterable[str]) -> list[BotCommand]:
             return [

@@ -18,7 +18,7 @@ from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.repair import mend_arguments
 from bot.llm.toolcalls import ParsedCall, VisibleTextFilter, parse_tool_calls
 from bot.messages import Reply
-from skills.memory.tools import facts_for
+from bot.tools import Risk, is_allowed
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,6 @@ async def _opening(turn: Turn) -> list[dict[str, Any]]:
     app = turn.app
     member = turn.member
     others = [m for m in await app.family.members() if m.id != member.id]
-    private, shared = await facts_for(app.sessions, member.id)
     system = prompts.system_prompt(
         household=app.settings.household.name,
         member=member,
@@ -96,8 +95,7 @@ async def _opening(turn: Turn) -> list[dict[str, Any]]:
         timezone=app.settings.household.timezone,
         now=app.clock.now(),
         language=member.language or app.settings.household.language,
-        private_facts=private,
-        household_facts=shared,
+        context=await skill_context(turn),
     )
     earlier = await history.recent(
         app.sessions, member.id, turn.incoming.channel, turn.incoming.chat_id
@@ -105,11 +103,27 @@ async def _opening(turn: Turn) -> list[dict[str, Any]]:
     return [{"role": "system", "content": system}, *earlier, _user_message(turn)]
 
 
+async def skill_context(turn: Turn) -> list[str]:
+    """Each skill's lines about this member, from skills whose data the member may read."""
+    app = turn.app
+    permissions = app.permissions(turn.member.role)
+    lines: list[str] = []
+    for loaded in app.skills:
+        skill = loaded.skill
+        readable = any(
+            is_allowed(permissions, tool.name) and tool.risk == Risk.READ for tool in skill.tools
+        )
+        if skill.context is not None and readable:
+            lines += await skill.context(loaded.services, turn.member)
+    return lines
+
+
 def _user_message(turn: Turn) -> dict[str, Any]:
     """The member's words; forwarded text and the message replied to are fenced as data."""
     incoming = turn.incoming
     parts = []
     if incoming.reply_to_text:
+        turn.read_untrusted = True  # whoever wrote it, it is not the member's request
         parts.append(prompts.fence("the message being replied to", incoming.reply_to_text))
     if incoming.forwarded_from:
         turn.read_untrusted = True

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge import answers
+from skills.knowledge.settings import KnowledgeSkillSettings
 
 if TYPE_CHECKING:
     from knowledge.index import SearchHit
@@ -33,10 +34,12 @@ def hit_data(hit: SearchHit) -> dict[str, Any]:
 
 
 async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
-    if ctx.app.knowledge is None:
+    if ctx.services.search is None:
         raise ToolError("The vault search is switched off.")
-    index = await ctx.app.knowledge.current()
-    hits = await index.search_async(args.query, args.k or ctx.app.settings.knowledge.results)
+    index = await ctx.services.search.current()
+    hits = await index.search_async(
+        args.query, args.k or ctx.services.settings_as(KnowledgeSkillSettings).results
+    )
     if not hits:
         return ToolResult(text=answers.NOTHING_FOUND, data={"hits": []})
     lines = [f"**Notes about “{args.query}”**"]
@@ -49,12 +52,14 @@ async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
 
 
 async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
-    if ctx.app.knowledge is None:
+    if ctx.services.search is None:
         raise ToolError("The vault search is switched off.")
-    index = await ctx.app.knowledge.current()
-    llm = ctx.app.llm
+    index = await ctx.services.search.current()
+    llm = ctx.services.llm
     chat = (lambda messages: llm.complete("chat", messages)) if llm else None
-    answer = await answers.ask(index, args.question, chat, k=ctx.app.settings.knowledge.results)
+    answer = await answers.ask(
+        index, args.question, chat, k=ctx.services.settings_as(KnowledgeSkillSettings).results
+    )
     return ToolResult(
         text=answer.text,
         data={

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge.vault import NoteChangedError
 from skills.lists import checklist
+from skills.lists.settings import ListsSettings
 
 LIST_NAME = re.compile(r"^[\w][\w' -]{0,59}$")
 ATTEMPTS_ON_CONFLICT = 3
@@ -36,9 +37,9 @@ class ListItemsArgs(ListArgs):
 
 def list_title(ctx: ToolContext, requested: str) -> str:
     """The list's note title: aliases first ("Einkaufsliste" → Shopping), else the name itself."""
-    settings = ctx.app.settings.vault
+    settings = ctx.services.settings_as(ListsSettings)
     name = " ".join(requested.split()) or settings.default_list
-    aliases = {key.casefold(): value for key, value in settings.list_aliases.items()}
+    aliases = {key.casefold(): value for key, value in settings.aliases.items()}
     name = aliases.get(name.casefold().removesuffix(" list").strip(), name)
     if not LIST_NAME.match(name):
         raise ToolError(f"“{requested}” is not a list name I can use")
@@ -48,8 +49,8 @@ def list_title(ctx: ToolContext, requested: str) -> str:
 def list_path(ctx: ToolContext, requested: str) -> str:
     """The list's note path, matching an existing file whatever its capitalisation."""
     title = list_title(ctx, requested)
-    folder = ctx.app.settings.vault.lists_folder
-    directory = ctx.app.vault.resolve(folder)
+    folder = ctx.services.settings_as(ListsSettings).folder
+    directory = ctx.services.vault.resolve(folder)
     if directory.is_dir():
         for existing in directory.glob("*.md"):
             if existing.stem.casefold() == title.casefold():
@@ -70,7 +71,7 @@ Edit = Callable[[str], tuple[str, list[str], list[str]]]
 
 async def _edit_list(ctx: ToolContext, path: str, edit: Edit) -> tuple[list[str], list[str]]:
     """Applies `edit` to the note and writes it back, re-reading if someone else changed it."""
-    vault = ctx.app.vault
+    vault = ctx.services.vault
     async with vault.lock(path):
         for _ in range(ATTEMPTS_ON_CONFLICT):
             note = await vault.read(path)
@@ -102,7 +103,7 @@ async def add_items(ctx: ToolContext, args: ListItemsArgs) -> ToolResult:
 async def tick_items(ctx: ToolContext, args: ListItemsArgs) -> ToolResult:
     path = list_path(ctx, args.list_name)
     title = _title_of(path)
-    if not (await ctx.app.vault.read(path)).exists:
+    if not (await ctx.services.vault.read(path)).exists:
         raise ToolError(f"There is no {title} list yet.")
     ticked, missing = await _edit_list(ctx, path, lambda text: checklist.tick(text, args.items))
     parts = []
@@ -118,7 +119,7 @@ async def tick_items(ctx: ToolContext, args: ListItemsArgs) -> ToolResult:
 async def show_list(ctx: ToolContext, args: ListArgs) -> ToolResult:
     path = list_path(ctx, args.list_name)
     title = _title_of(path)
-    entries = checklist.entries((await ctx.app.vault.read(path)).text)
+    entries = checklist.entries((await ctx.services.vault.read(path)).text)
     open_items = [entry.text for entry in entries if not entry.done]
     done = len(entries) - len(open_items)
     if not open_items:
@@ -152,4 +153,5 @@ SHOW = Tool(
     args=ListArgs,
     risk=Risk.READ,
     run=show_list,
+    untrusted_output=True,
 )

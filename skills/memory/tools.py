@@ -27,7 +27,9 @@ class NoArgs(BaseModel):
     pass
 
 
-async def facts_for(sessions: SessionFactory, member_id: int) -> tuple[list[str], list[str]]:
+async def facts_for(
+    sessions: SessionFactory, member_id: int
+) -> tuple[list[MemoryFact], list[MemoryFact]]:
     """(this member's private facts, the household's facts), oldest first."""
     async with sessions() as session:
         rows = await session.exec(
@@ -35,27 +37,27 @@ async def facts_for(sessions: SessionFactory, member_id: int) -> tuple[list[str]
             .where(or_(MemoryFact.member_id == member_id, col(MemoryFact.member_id).is_(None)))
             .order_by(col(MemoryFact.id))
         )
-        private: list[str] = []
-        shared: list[str] = []
+        private: list[MemoryFact] = []
+        shared: list[MemoryFact] = []
         for row in rows:
-            (private if row.member_id is not None else shared).append(row.text)
+            (private if row.member_id is not None else shared).append(row)
         return private, shared
 
 
 async def remember(ctx: ToolContext, args: RememberArgs) -> ToolResult:
     text = " ".join(args.fact.split())
-    private, shared = await facts_for(ctx.app.sessions, ctx.member.id)
-    if text.casefold() in {fact.casefold() for fact in (*private, *shared)}:
+    private, shared = await facts_for(ctx.services.sessions, ctx.member.id)
+    if text.casefold() in {fact.text.casefold() for fact in (*private, *shared)}:
         return ToolResult(text=f"I already know that: {text}")
     if len(private) + len(shared) >= MAX_FACTS:
         raise ToolError("My memory is full; ask me to forget something first.")
-    async with ctx.app.sessions() as session:
+    async with ctx.services.sessions() as session:
         session.add(
             MemoryFact(
                 member_id=None if args.household else ctx.member.id,
                 text=text,
                 created_by=ctx.member.id,
-                created_at=ctx.app.clock.now(),
+                created_at=ctx.services.clock.now(),
             )
         )
         await session.commit()
@@ -67,7 +69,7 @@ async def forget(ctx: ToolContext, args: ForgetArgs) -> ToolResult:
     """Forgets matching facts the member owns; household facts only for parents and adults."""
     words = args.fact.casefold().split()
     may_forget_shared = ctx.member.role in ("parent", "adult")
-    async with ctx.app.sessions() as session:
+    async with ctx.services.sessions() as session:
         rows = await session.exec(
             select(MemoryFact).where(
                 or_(MemoryFact.member_id == ctx.member.id, col(MemoryFact.member_id).is_(None))
@@ -87,7 +89,8 @@ async def forget(ctx: ToolContext, args: ForgetArgs) -> ToolResult:
 
 
 async def list_facts(ctx: ToolContext, _args: NoArgs) -> ToolResult:
-    private, shared = await facts_for(ctx.app.sessions, ctx.member.id)
+    rows = await facts_for(ctx.services.sessions, ctx.member.id)
+    private, shared = ([fact.text for fact in part] for part in rows)
     if not private and not shared:
         return ToolResult(text="I haven't been asked to remember anything yet.")
     lines = []
@@ -113,6 +116,7 @@ FORGET = Tool(
     risk=Risk.WRITE,
     run=forget,
     describe=lambda a: f"forget “{a.fact}”",
+    untrusted_output=True,
 )
 LIST = Tool(
     name="memory.list",
@@ -120,4 +124,5 @@ LIST = Tool(
     args=NoArgs,
     risk=Risk.READ,
     run=list_facts,
+    untrusted_output=True,
 )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge.vault import NoteChangedError, NoteText, Vault
+from skills.notes.settings import NotesSettings
 
 NOTE_TITLE = re.compile(r"^[^\\:*?\"<>|#^\[\]]{1,120}$")
 ATTEMPTS_ON_CONFLICT = 3
@@ -75,8 +76,8 @@ async def append_to(
 async def create(ctx: ToolContext, args: CreateArgs) -> ToolResult:
     path = note_path(args.title)
     try:
-        await ctx.app.vault.write(
-            path, new_note(args.text, args.tags, ctx.app.clock.now()), expected_version=""
+        await ctx.services.vault.write(
+            path, new_note(args.text, args.tags, ctx.services.clock.now()), expected_version=""
         )
     except NoteChangedError:
         raise ToolError(f"There is already a note called [[{path[:-3]}]].") from None
@@ -85,15 +86,15 @@ async def create(ctx: ToolContext, args: CreateArgs) -> ToolResult:
 
 async def append(ctx: ToolContext, args: AppendArgs) -> ToolResult:
     path = note_path(args.title)
-    if not (await ctx.app.vault.read(path)).exists:
+    if not (await ctx.services.vault.read(path)).exists:
         raise ToolError(f"There is no note called [[{path[:-3]}]] yet.")
-    await append_to(ctx.app.vault, path, args.text)
+    await append_to(ctx.services.vault, path, args.text)
     return ToolResult(text=f"Added to [[{path[:-3]}]].", data={"path": path})
 
 
 async def read(ctx: ToolContext, args: NoteArgs) -> ToolResult:
     path = note_path(args.title)
-    note = await ctx.app.vault.read(path)
+    note = await ctx.services.vault.read(path)
     if not note.exists:
         raise ToolError(f"There is no note called [[{path[:-3]}]].")
     text = note.text if len(note.text) <= MAX_READ_CHARS else note.text[:MAX_READ_CHARS] + "…"
@@ -102,16 +103,16 @@ async def read(ctx: ToolContext, args: NoteArgs) -> ToolResult:
 
 async def delete(ctx: ToolContext, args: NoteArgs) -> ToolResult:
     path = note_path(args.title)
-    moved = await ctx.app.vault.trash(path)
+    moved = await ctx.services.vault.trash(path)
     return ToolResult(text=f"Moved [[{path[:-3]}]] to the trash ({moved}).", data={"trash": moved})
 
 
 async def daily(ctx: ToolContext, args: DailyArgs) -> ToolResult:
-    settings = ctx.app.settings.vault
-    today = ctx.app.clock.now().astimezone(ZoneInfo(ctx.app.settings.household.timezone))
+    settings = ctx.services.settings_as(NotesSettings)
+    today = ctx.services.clock.now().astimezone(ZoneInfo(ctx.services.household.timezone))
     path = f"{settings.daily_folder}/{today.strftime(settings.daily_format)}.md".lstrip("/")
     stamp = today.strftime("%H:%M")
-    await append_to(ctx.app.vault, path, f"- {stamp} {args.text.strip()}", separator="\n")
+    await append_to(ctx.services.vault, path, f"- {stamp} {args.text.strip()}", separator="\n")
     return ToolResult(text=f"Added to today's note [[{path[:-3]}]].", data={"path": path})
 
 

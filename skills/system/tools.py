@@ -26,7 +26,7 @@ async def status(ctx: ToolContext, _args: NoArgs) -> ToolResult:
     else:
         lines.append(f"- {why_none}")
     lines.append("**Language models**")
-    endpoints = await ctx.app.llm.status() if ctx.app.llm else []
+    endpoints = await ctx.services.llm.status() if ctx.services.llm else []
     if not endpoints:
         lines.append("- The language model is switched off in bot.toml.")
     for endpoint in endpoints:

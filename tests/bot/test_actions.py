@@ -65,10 +65,10 @@ def test_deny_wins_over_allow_and_patterns_are_shell_style(
 
 
 def test_the_registry_refuses_two_tools_with_one_name_and_filters_by_role() -> None:
-    registry = ToolRegistry([BROKEN, REFUSING])
+    registry = ToolRegistry([("test", BROKEN), ("test", REFUSING)])
 
     with pytest.raises(ValueError, match=r"two tools are called test\.broken"):
-        registry.add(BROKEN)
+        registry.add("other", BROKEN)
     assert registry.names() == ["test.broken", "test.refusing"]
     assert registry.allowed(RolePermissions(allow=["test.r*"])) == [REFUSING]
 
@@ -144,7 +144,7 @@ async def test_arguments_that_do_not_fit_the_tool_fail_before_it_runs(
 async def test_a_tool_error_is_told_to_the_member_as_it_is(
     app: AppContext, parent: Member, make_incoming: MakeIncoming
 ) -> None:
-    app.tools.add(REFUSING)
+    app.tools.add("household", REFUSING)
 
     result = await run_action(
         turn_for(app, parent, make_incoming), "test.refusing", {"topic": "tides"}
@@ -160,7 +160,7 @@ async def test_a_crashing_tool_is_logged_and_the_member_gets_a_kind_sentence(
     make_incoming: MakeIncoming,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app.tools.add(BROKEN)
+    app.tools.add("household", BROKEN)
 
     with caplog.at_level(logging.ERROR, logger="bot.actions"):
         result = await run_action(

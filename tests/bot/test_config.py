@@ -35,7 +35,7 @@ def test_the_file_sets_values_and_the_rest_keep_their_defaults(tmp_path: Path) -
     assert settings.household.timezone == "Europe/Lisbon"
     assert settings.safety.confirmation_timeout_s == 60
     assert settings.safety.messages_per_minute == 20
-    assert settings.vault.default_list == "Shopping"
+    assert settings.skills.sections() == {}
 
 
 def test_relative_paths_are_relative_to_the_file_not_the_working_directory(
@@ -84,14 +84,14 @@ def test_environment_overrides_any_key_with_section_and_double_underscore(
             "GEPETO_SAFETY__CONFIRMATION_TIMEOUT_S": "120",
             "GEPETO_CHANNELS__TELEGRAM__API_BASE": "http://127.0.0.1:8081",
             "GEPETO_CHANNELS__MATRIX__ASSISTANT_ROOMS": '["!kitchen:example.org"]',
-            "GEPETO_VAULT__LIST_ALIASES": '{"compras": "Shopping"}',
+            "GEPETO_SKILLS__LISTS__ALIASES": '{"compras": "Shopping"}',
         },
     ).settings
 
     assert settings.safety.confirmation_timeout_s == 120
     assert settings.channels.telegram.api_base == "http://127.0.0.1:8081"
     assert settings.channels.matrix.assistant_rooms == ["!kitchen:example.org"]
-    assert settings.vault.list_aliases == {"compras": "Shopping"}
+    assert settings.skills.sections()["lists"]["aliases"] == {"compras": "Shopping"}
 
 
 def test_short_names_move_the_data_dir_and_the_vault(tmp_path: Path) -> None:

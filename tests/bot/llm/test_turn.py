@@ -136,6 +136,7 @@ async def test_a_vault_note_cannot_make_a_write_run_without_confirmation(
         return ToolResult(text=note)
 
     llm_app.tools.add(
+        "household",
         Tool(
             name="notes.peek",
             description="read a note",
@@ -143,7 +144,7 @@ async def test_a_vault_note_cannot_make_a_write_run_without_confirmation(
             risk=Risk.READ,
             run=read_note,
             untrusted_output=True,
-        )
+        ),
     )
     ollama.script(
         MODEL,
@@ -199,7 +200,7 @@ async def test_every_recorded_broken_call_is_executed_not_printed(
     calls: list[tuple[str, dict[str, Any]]] = []
     intended = intended_calls(sample)
     for call in {call.name: call for call in intended}.values():
-        llm_app.tools.add(recording_tool(call.name, call.arguments, calls))
+        llm_app.tools.add("household", recording_tool(call.name, call.arguments, calls))
     ollama.script(MODEL, ScriptedReply.from_sample(sample), ScriptedReply(content="All done."))
     outcome = await FamilyChats.open(llm_app).send(make_incoming("please help"))
     unambiguous = sample["id"] not in NOT_AS_WRITTEN and sample["failure"] not in (

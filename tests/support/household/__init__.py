@@ -74,7 +74,7 @@ class HoldAfterHandling(logging.Filter):
 
 
 async def _appliance(ctx: ToolContext, tool: str, effect: str) -> None:
-    data_dir = ctx.app.settings.storage.data_dir
+    data_dir = ctx.services.data_dir
     power_cut = data_dir / "power-cut"
     if power_cut.exists():
         power_cut.unlink()
@@ -87,7 +87,7 @@ async def _appliance(ctx: ToolContext, tool: str, effect: str) -> None:
 
 
 async def unlock_door(ctx: ToolContext, args: DoorArgs) -> ToolResult:
-    await asyncio.to_thread(_record, ctx.app.settings.storage.data_dir, f"unlocked {args.door}")
+    await asyncio.to_thread(_record, ctx.services.data_dir, f"unlocked {args.door}")
     return ToolResult(text=f"The {args.door} door is unlocked.", data={"door": args.door})
 
 

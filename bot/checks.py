@@ -1,0 +1,13 @@
+"""One row of `gepeto doctor`: what was checked, whether it is fine, and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""

@@ -1,0 +1,68 @@
+"""SkillServices: the narrow set of things a skill's tools, jobs and handlers may use.
+
+Never the whole app, the engine or a secret: a skill gets sessions, the clock, the shared HTTP
+client, the vault and its search, the LLM, `notify.push`, the scheduler, the worker pool, the
+household's settings, its own settings section and a logger named after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
+
+from bot.config import Section
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.clock import Clock
+    from bot.config import HouseholdSettings
+    from bot.family import Family
+    from bot.llm.client import LLMClient
+    from bot.vault_search import VaultSearch
+    from bot.workers import WorkerPool
+    from knowledge.vault import Vault
+    from storage.database import SessionFactory
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+ClientT = TypeVar("ClientT")
+
+
+class NoSettings(Section):
+    """The settings of a skill that declares none: any key under it is a mistake."""
+
+
+@dataclass(frozen=True)
+class SkillServices:
+    skill: str
+    settings: BaseModel
+    household: HouseholdSettings
+    data_dir: Path
+    sessions: SessionFactory
+    clock: Clock
+    http: httpx.AsyncClient
+    family: Family
+    vault: Vault
+    search: VaultSearch | None
+    llm: LLMClient | None
+    workers: WorkerPool
+    log: logging.Logger
+    held: dict[str, object] = field(default_factory=dict, repr=False)
+    """What the skill's `setup` yielded while the bot runs (its client)."""
+
+    def settings_as(self, kind: type[SettingsT]) -> SettingsT:
+        """This skill's own `[skills.<name>]` section, typed as the skill declared it."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(f"skill {self.skill} has {type(self.settings).__name__} settings")
+        return self.settings
+
+    def client_as(self, kind: type[ClientT]) -> ClientT:
+        """The client the skill's `setup` opened; a clear error when it is not running."""
+        client = self.held.get("client")
+        if not isinstance(client, kind):
+            raise RuntimeError(f"skill {self.skill} has no running {kind.__name__}")
+        return client
