@@ -142,7 +142,10 @@ async def _execute(
             "tool %s timed out after %.0f s for %s", tool.name, tool.timeout_s, turn.member.name
         )
         if tool.idempotent:
-            text = f"That took too long, so I stopped trying to {tool.summary(args)}. Please try again later."
+            text = (
+                f"That took too long, so I stopped trying to {tool.summary(args)}. "
+                "Please try again later."
+            )
         else:
             text = (
                 f"That took too long, so I stopped waiting while trying to {tool.summary(args)}; "
