@@ -32,6 +32,7 @@ from knowledge.ingestion import (
     vault_notes,
 )
 from knowledge.retrieval import RRF_K, KeywordIndex, Passage, fuse, snippet
+from knowledge.vault import inside_vault, read_note_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -386,7 +387,12 @@ class VaultIndex:
             return True
         if any(part.startswith(".") for part in relative.parts):
             return False
-        return relative.suffix in ("", ".md")
+        if relative.suffix not in ("", ".md"):
+            return False
+        if inside_vault(self.vault_path, Path(path)) is None:
+            logger.info("ignoring a change to %s: it is a link leading out of the vault", path)
+            return False
+        return True
 
     def _expected_manifest(self) -> dict[str, Any]:
         return {
@@ -446,7 +452,13 @@ def _passage(chunk_id: str, metadata: Any, text: str) -> Passage:
 
 
 def _read(path: Path) -> str:
-    return path.read_text("utf-8", errors="replace")
+    """A note the walk resolved inside the vault; a symlink swapped in since then reads empty."""
+    try:
+        data = read_note_bytes(path)
+    except OSError:
+        logger.warning("not indexing %s: it changed into a link while being read", path)
+        return ""
+    return (data or b"").decode("utf-8", errors="replace")
 
 
 def _write_atomically(path: Path, text: str) -> None:

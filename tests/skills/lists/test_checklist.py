@@ -64,3 +64,13 @@ def test_entries_read_every_kind_of_checkbox_and_skip_empty_ones() -> None:
         Entry("eggs", done=True),
         Entry("nested tea", done=True),
     ]
+
+
+def test_issue10_item7_invisible_characters_do_not_make_a_new_item() -> None:
+    note, added, present = add(
+        "- [ ] milk\n- [ ] Ｅｇｇｓ\n", ["mi\u200blk", "\u202eeggs", "bread"]
+    )
+
+    assert (added, present) == (["bread"], ["mi\u200blk", "\u202eeggs"])
+    assert note == "- [ ] milk\n- [ ] Ｅｇｇｓ\n- [ ] bread\n"
+    assert tick(note, ["mil\u200dk"])[1] == ["milk"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,7 @@ async def test_a_note_that_keeps_changing_is_left_alone_with_a_kind_message(
     ) -> tuple[str, list[str], list[str]]:
         nonlocal edits
         edits += 1
-        note.write_text(note.read_text(encoding="utf-8") + f"- [ ] typed {edits}\n", "utf-8")
+        note.write_text(f"- [ ] typed {edits}\n" + note.read_text(encoding="utf-8"), "utf-8")
         return real_add(text, items)
 
     monkeypatch.setattr(checklist, "add", add_while_someone_keeps_typing)
@@ -221,3 +222,65 @@ async def test_a_lists_folder_symlinked_out_of_the_vault_is_refused(
     assert result.status == "failed"
     assert "outside the vault" in result.text
     assert list(outside.iterdir()) == []
+
+
+APPENDER = """
+import pathlib, sys, time
+note, stop, limit = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), int(sys.argv[3])
+print("ready", flush=True)
+count = 0
+while count < limit and not stop.exists():
+    with note.open("a", encoding="utf-8") as stream:  # as `echo line >> note` does
+        stream.write(f"external line {count}\\n")
+    count += 1
+    time.sleep(0.0003)
+print(count, flush=True)
+"""
+
+
+@pytest.mark.slow
+async def test_issue10_item4_concurrent_appends_lose_no_lines(
+    app: AppContext, ask: Ask, tmp_path: Path
+) -> None:
+    """The concurrent-append experiment: an external program appends while the bot adds items."""
+    await ask("lists.add", items=["item 0"])
+    note = app.settings.vault.path / "Lists" / "Shopping.md"
+    stop = tmp_path / "stop"
+    appender = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        APPENDER,
+        str(note),
+        str(stop),
+        "4000",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert appender.stdout is not None
+    assert await asyncio.wait_for(appender.stdout.readline(), timeout=30) == b"ready\n"
+    try:
+        for number in range(1, 300):
+            result = await ask("lists.add", items=[f"item {number}"])
+            assert result.status == "done", result.text
+    finally:
+        stop.touch()
+        appended = int(await asyncio.wait_for(appender.stdout.readline(), timeout=30))
+        await asyncio.wait_for(appender.wait(), timeout=30)
+    await app.vault.settle()
+
+    lines = note.read_text(encoding="utf-8").splitlines()
+    external = [line for line in lines if line.startswith("external line ")]
+    items = [line for line in lines if line.startswith("- [ ] item ")]
+    lost = appended - len(set(external))
+    print(f"external lines appended: {appended}, found: {len(external)}, lost: {lost}")
+    print(f"bot items added: 300, found: {len(items)}")
+    assert lost == 0
+    assert len(external) == appended
+    assert sorted(items) == sorted(f"- [ ] item {number}" for number in range(300))
+
+
+async def test_issue10_item7_a_nul_in_an_item_never_reaches_the_list(
+    app: AppContext, ask: Ask
+) -> None:
+    await ask("lists.add", items=["oat\x00 milk\x1b"])
+
+    assert shopping(app) == "# Shopping\n\n- [ ] oat milk\n"

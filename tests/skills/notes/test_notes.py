@@ -135,3 +135,23 @@ async def test_a_symlink_out_of_the_vault_is_refused(app: AppContext, ask: Ask) 
 
     assert result.status == "failed"
     assert "keys" not in result.text
+
+
+@pytest.mark.parametrize("title", ["CON", "Plans\nfor May", "Invoice\u202efdp.exe", "Trips./Plan"])
+async def test_issue10_item7_a_note_name_no_os_can_hold_is_refused_kindly(
+    app: AppContext, ask: Ask, title: str
+) -> None:
+    result = await ask("notes.create", title=title, text="hello")
+
+    assert result.status == "failed"
+    assert "can't be a" in result.text
+    assert list(app.settings.vault.path.rglob("*.md")) == []
+
+
+async def test_issue10_item7_nul_and_control_characters_never_reach_a_note(
+    app: AppContext, ask: Ask
+) -> None:
+    await ask("notes.create", title="Boiler", text="Pressure\x00 1.5 bar\x1b[0m\x07")
+
+    data = (app.settings.vault.path / "Boiler.md").read_bytes()
+    assert data.endswith(b"\nPressure 1.5 bar[0m\n")
