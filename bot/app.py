@@ -35,6 +35,7 @@ from bot.middlewares import (
     skip_unaddressed,
 )
 from bot.outbox import Outbox
+from bot.redact import Redactor
 from bot.router import Router
 from bot.services import SkillServices
 from bot.skills import load_skills, skill_settings
@@ -187,7 +188,7 @@ async def ensure_demo_household(app: AppContext) -> list[Member]:
 
 async def serve(app: AppContext, channels: list[Channel]) -> None:
     """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended."""
-    outbox = Outbox(app.sessions, app.clock)
+    outbox = Outbox(app.sessions, app.clock, Redactor(app.config.secrets.values()))
     router = build_router(app, outbox)
     for channel in channels:
         outbox.register(channel.name, channel.send)

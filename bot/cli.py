@@ -22,6 +22,7 @@ from bot.context import AppContext
 from bot.family import FamilyError
 from bot.messages import Reply
 from bot.outbox import Outbox
+from bot.redact import Redactor
 from bot.skills import SkillLoadError
 from bot.vault_search import IndexBusyError
 from knowledge import answers
@@ -128,7 +129,7 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
             await _first_parent(ctx, as_, ask=sys.stdin.isatty())
             typer.echo(f"Chatting as {as_}. Type /help, or Ctrl-D to quit.")
             console = ConsoleChannel(ctx.clock, as_)
-            outbox = Outbox(ctx.sessions, ctx.clock)
+            outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
             outbox.register(CHANNEL, console.send)
             router = build_router(ctx, outbox)
             router.stream_openers[CHANNEL] = console.open_stream
@@ -154,7 +155,7 @@ def say(
             async def collect(_chat: str, reply: Reply, _key: str) -> None:
                 delivered.append(reply)
 
-            outbox = Outbox(ctx.sessions, ctx.clock)
+            outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
             outcome = await router.handle_now(console_message(ctx.clock, as_, text))

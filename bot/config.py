@@ -250,6 +250,22 @@ class Config(BaseModel):
         """The environment variables a skill declared, for its setup only (never logged)."""
         return {name: SecretStr(self.environ[name]) for name in names if self.environ.get(name)}
 
+    from_environment: dict[str, str] = Field(default_factory=dict)
+    """Dotted keys whose value the environment set, and the variable that set each."""
+    from_file: frozenset[str] = frozenset()
+    """Dotted keys written in the file (tables spelled out down to their values)."""
+
+    def origin(self, key: str) -> str:
+        """Where a dotted key's value came from: its variable, the file, or the default."""
+        parts = key.split(".")
+        above = [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+        for candidate in above:
+            if candidate in self.from_environment:
+                return f"environment variable {self.from_environment[candidate]}"
+        if any(candidate in self.from_file for candidate in above):
+            return f"{self.source}"
+        return "default"
+
     @property
     def telegram_enabled(self) -> bool:
         flag = self.settings.channels.telegram.enabled
@@ -270,16 +286,22 @@ def default_config_path(environ: Mapping[str, str]) -> Path:
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Reads the file, applies environment overrides and validates; ConfigError names the key."""
-    env = dict(os.environ if environ is None else environ)
+    given = os.environ if environ is None else environ
+    env = dict(given)
     config_path = path or default_config_path(env)
-    env = {**_read_dotenv(config_path.parent / ".env"), **env}
+    dotenv = _read_dotenv(config_path.parent / ".env")
+    env = {**dotenv, **env}
     raw = _read_toml(config_path)
-    _apply_env_overrides(raw, env)
+    in_file = frozenset(_dotted_keys(raw))
+    overridden = _apply_env_overrides(raw, env)
+    origins = {
+        key: f"{name} (.env)" if name not in given else name for key, name in overridden.items()
+    }
     deprecations = _move_old_keys(raw, config_path)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(_describe(error, raw, config_path)) from None
+        raise ConfigError(_describe(error, config_path, origins)) from None
     base = config_path.resolve().parent if config_path.exists() else Path.cwd()
     settings = _resolve_paths(settings, base)
     secrets = Secrets.model_validate(
@@ -289,11 +311,21 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         settings=settings,
         secrets=secrets,
         source=config_path,
+        from_environment=origins,
+        from_file=in_file,
         deprecations=tuple(deprecations),
         environ=env,
     )
-    _check_channel_secrets(config)
+    _check_channel_secrets(config, origins)
     return config
+
+
+def _dotted_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        keys.extend(_dotted_keys(value, f"{key}.") if isinstance(value, dict) else [key])
+    return keys
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -314,22 +346,39 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 
-def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    """GEPETO_SECTION__KEY=value sets [section] key; short names cover the two common paths."""
+def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """The environment wins over the file; returns each dotted key it set and the variable.
+
+    OLLAMA_HOST replaces [llm] endpoints with one endpoint at that address (keeping the first
+    listed endpoint's name and max_parallel); GEPETO_SECTION__KEY=value sets [section] key and,
+    being the more specific, wins over OLLAMA_HOST and the two short names.
+    """
+    overridden: dict[str, str] = {}
+    keys: tuple[str, ...]
+    ollama_host = env.get("OLLAMA_HOST")
+    if ollama_host:
+        url = ollama_host if "://" in ollama_host else f"http://{ollama_host}"
+        llm = raw.get("llm")
+        listed = llm.get("endpoints") if isinstance(llm, dict) else None
+        first = listed[0] if isinstance(listed, list) and listed else None
+        kept = first if isinstance(first, dict) else {}
+        _set_path(raw, ("llm", "endpoints"), [{**kept, "url": url}])
+        overridden["llm.endpoints"] = "OLLAMA_HOST"
     shortcuts = {
         "GEPETO_DATA_DIR": ("storage", "data_dir"),
         "GEPETO_VAULT": ("vault", "path"),
     }
     for name, value in sorted(env.items()):
         if name in shortcuts:
-            _set_path(raw, shortcuts[name], value)
+            keys = shortcuts[name]
+            _set_path(raw, keys, value)
         elif name.startswith(ENV_PREFIX) and ENV_NESTING in name:
             keys = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split(ENV_NESTING))
             _set_path(raw, keys, _parse_env_value(value))
-    ollama_host = env.get("OLLAMA_HOST")
-    if ollama_host and "endpoints" not in raw.get("llm", {}):
-        url = ollama_host if "://" in ollama_host else f"http://{ollama_host}"
-        raw.setdefault("llm", {})["endpoints"] = [{"name": "local", "url": url}]
+        else:
+            continue
+        overridden[".".join(keys)] = name
+    return overridden
 
 
 def _move_old_keys(raw: dict[str, Any], path: Path) -> list[str]:
@@ -385,37 +434,47 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     return settings.model_copy(update={"storage": storage, "vault": vault})
 
 
-def _check_channel_secrets(config: Config) -> None:
+def _check_channel_secrets(config: Config, overridden: Mapping[str, str]) -> None:
     channels = config.settings.channels
+
+    def named(key: str) -> str:
+        return f"{overridden[key]}: {key}" if key in overridden else key
+
     if channels.telegram.enabled and config.secrets.telegram_bot_token is None:
         raise ConfigError(
-            "channels.telegram.enabled: Telegram is enabled but TELEGRAM_BOT_TOKEN is not set "
-            "(put it in the environment or .env, never in bot.toml)"
+            f"{named('channels.telegram.enabled')}: Telegram is enabled but TELEGRAM_BOT_TOKEN "
+            "is not set (put it in the environment or .env, never in bot.toml)"
         )
     if channels.matrix.enabled:
         if not (config.secrets.matrix_password or config.secrets.matrix_access_token):
             raise ConfigError(
-                "channels.matrix.enabled: Matrix is enabled but neither MATRIX_PASSWORD nor "
-                "MATRIX_ACCESS_TOKEN is set"
+                f"{named('channels.matrix.enabled')}: Matrix is enabled but neither "
+                "MATRIX_PASSWORD nor MATRIX_ACCESS_TOKEN is set"
             )
         for key in ("homeserver", "user_id"):
             if not getattr(channels.matrix, key):
-                raise ConfigError(f"channels.matrix.{key}: required when Matrix is enabled")
+                raise ConfigError(
+                    f"{named(f'channels.matrix.{key}')}: required when Matrix is enabled"
+                )
 
 
-def _describe(error: ValidationError, raw: Mapping[str, Any], path: Path) -> str:
-    """One line per problem: the dotted key, what is wrong, and a hint."""
+def _describe(error: ValidationError, path: Path, overridden: Mapping[str, str]) -> str:
+    """One line per problem: the variable or file it came from, the dotted key, what is wrong."""
     lines = []
     for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"])
+        location = tuple(str(part) for part in problem["loc"])
+        key = ".".join(location)
+        variable, spelled = _variable_for(location, overridden)
         if problem["type"] == "extra_forbidden":
             hint = _closest_key(problem["loc"])
+            if hint and variable and spelled:
+                hint = _env_name_with(variable.split()[0], len(location) - 1, hint)
             message = "unknown key" + (f" (did you mean {hint!r}?)" if hint else "")
         else:
             message = problem["msg"].removeprefix("Value error, ")
             if "input" in problem and not isinstance(problem["input"], dict | list):
                 message += f" (got {problem['input']!r})"
-        lines.append(f"{path}: {key}: {message}")
+        lines.append(f"{variable or path}: {key}: {message}")
     return "\n".join(lines)
 
 
@@ -436,6 +495,28 @@ def describe_errors(
                 message += f" (got {problem['input']!r})"
         lines.append(f"{path}: {key}: {message}")
     return "\n".join(lines)
+
+
+def _variable_for(location: tuple[str, ...], overridden: Mapping[str, str]) -> tuple[str, bool]:
+    """The variable that set the key at `location` or a table above or below it ("" if none).
+
+    The flag is true when the variable's own name reaches `location`, so an unknown key there is
+    a misspelt variable name rather than a bad key inside a JSON value.
+    """
+    for key, name in overridden.items():
+        parts = tuple(key.split("."))
+        if parts[: len(location)] == location or location[: len(parts)] == parts:
+            return name, len(parts) >= len(location)
+    return "", False
+
+
+def _env_name_with(name: str, index: int, replacement: str) -> str:
+    """GEPETO_SAFETY__BRUST with its part `index` replaced by "burst": GEPETO_SAFETY__BURST."""
+    parts = name.removeprefix(ENV_PREFIX).split(ENV_NESTING)
+    if not name.startswith(ENV_PREFIX) or index >= len(parts):
+        return replacement
+    parts[index] = replacement.upper()
+    return ENV_PREFIX + ENV_NESTING.join(parts)
 
 
 def _closest_key(location: tuple[int | str, ...], model: type[BaseModel] = Settings) -> str | None:

@@ -30,13 +30,22 @@ async def run_checks(config_path: Path | None) -> list[Check]:
     except ConfigError as error:
         return [Check("configuration", False, str(error), "correct the key named above")]
     source = config.source if config.source and config.source.exists() else "built-in defaults"
-    checks = [Check("configuration", True, f"valid ({source})")]
+    checks = [Check("configuration", True, f"valid ({source})"), _environment(config)]
     checks.append(await _database(config))
     checks.append(_vault(config))
     checks.extend(await _ollama(config))
     checks.append(_gpus())
     checks.extend(_integrations(config))
     return checks
+
+
+def _environment(config: Config) -> Check:
+    """Which keys the environment set over the file, so a surprising value can be traced."""
+    overrides = config.from_environment
+    if not overrides:
+        return Check("environment", True, "no overrides: every value from the file or defaults")
+    listed = ", ".join(f"{key} ← {name}" for key, name in sorted(overrides.items()))
+    return Check("environment", True, f"overrides {listed}")
 
 
 async def _database(config: Config) -> Check:
@@ -108,7 +117,9 @@ async def _ollama(config: Config) -> list[Check]:
                 pulls = " ".join(f"ollama pull {m.split('=', 1)[1]};" for m in missing)
                 checks.append(Check(name, False, f"missing models: {', '.join(missing)}", pulls))
             else:
-                checks.append(Check(name, True, f"{endpoint.url}, {len(present)} models"))
+                origin = config.origin("llm.endpoints")
+                detail = f"{endpoint.url} ({origin}), {len(present)} models"
+                checks.append(Check(name, True, detail))
     return checks
 
 

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.clock import Clock
 from bot.config import ROLES, Role
 from storage.database import SessionFactory
-from storage.models import Household, Identity, PairingCode
+from storage.models import AuditEntry, Household, Identity, PairingCode
 from storage.models import Member as MemberRow
 
 PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PAIRING_LENGTH = 8
 PAIRING_LIFETIME = timedelta(hours=24)
+PAIRING_ATTEMPTS = 5
+"""Wrong codes one chat may send within PAIRING_WINDOW before /pair stops listening to it."""
+PAIRING_WINDOW = timedelta(minutes=10)
+WRONG_PAIRING = "family.pair"
 CHANNELS = ("telegram", "matrix", "console")
+
+
+log = logging.getLogger(__name__)
 
 
 class FamilyError(Exception):
@@ -199,16 +208,62 @@ class Family:
             await session.commit()
         return code, member
 
-    async def pair(self, code: str, channel: str, address: str) -> Member:
-        """Links the sender to the member the code was made for; each code works once."""
+    async def pair(
+        self, code: str, channel: str, address: str, chat_id: str | None = None
+    ) -> Member:
+        """Links the sender to the member the code was made for; each code works once.
+
+        Wrong codes are kept in the audit log, which also throttles guessing: a chat (the
+        sender's own when `chat_id` is not given) gets PAIRING_ATTEMPTS per PAIRING_WINDOW.
+        """
         now = self._clock.now()
+        chat = f"{channel}:{chat_id or address}"
         async with self._sessions() as session:
+            recent = (
+                await session.exec(
+                    select(func.count(), func.min(AuditEntry.at)).where(
+                        AuditEntry.action == WRONG_PAIRING,
+                        AuditEntry.detail == chat,
+                        AuditEntry.at > now - PAIRING_WINDOW,
+                    )
+                )
+            ).one()
+            wrong, oldest = recent
+            if wrong >= PAIRING_ATTEMPTS:
+                minutes = max(1, math.ceil((oldest + PAIRING_WINDOW - now).total_seconds() / 60))
+                log.info("ignored /pair from %s (sender %s): too many wrong codes", chat, address)
+                raise FamilyError(
+                    "Too many wrong pairing codes from this chat. "
+                    f"Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
+                )
             pairing = (
                 await session.exec(
                     select(PairingCode).where(PairingCode.code_hash == _code_hash(code))
                 )
             ).first()
             if pairing is None or pairing.used_at is not None or pairing.expires_at <= now:
+                session.add(
+                    AuditEntry(
+                        at=now,
+                        action=WRONG_PAIRING,
+                        args={
+                            "channel": channel,
+                            "chat_id": chat_id or address,
+                            "sender": address,
+                        },
+                        status="refused",
+                        detail=chat,
+                    )
+                )
+                await session.commit()
+                log.warning(
+                    "wrong pairing code from %s (sender %s), %d of %d allowed in %d minutes",
+                    chat,
+                    address,
+                    wrong + 1,
+                    PAIRING_ATTEMPTS,
+                    PAIRING_WINDOW.total_seconds() // 60,
+                )
                 raise FamilyError(
                     "That pairing code is not valid (codes work once and expire after a day). "
                     "Ask a parent for a new one."

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bot.redact import Redactor
+
 STANDARD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -56,10 +58,10 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = [secret for secret in secrets if len(secret) >= 6]
+        self._redact = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._redact:
             return True
         message = record.getMessage()
         redacted = self._redact(message)
@@ -70,12 +72,7 @@ class RedactSecrets(logging.Filter):
         return True
 
     def add(self, secrets: Iterable[str]) -> None:
-        self._secrets.extend(secret for secret in secrets if len(secret) >= 6)
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        self._redact.add(secrets)
 
 
 def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = None) -> None:

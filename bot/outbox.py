@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.messages import Reply
+from bot.redact import Redactor
 from storage.database import SessionFactory
 from storage.models import OutboxMessage
 
@@ -40,9 +41,13 @@ class DeliveryFailed(Exception):
 class Outbox:
     """Delivers queued replies per channel; one loop, woken whenever something is queued."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self, sessions: SessionFactory, clock: Clock, redact: Redactor | None = None
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        # Errors are stored for people to read; a server may echo a token back in one.
+        self._redact = redact or Redactor()
         self._senders: dict[str, Sender] = {}
         self._wake = asyncio.Event()
         self._passing = asyncio.Lock()
@@ -98,13 +103,13 @@ class Outbox:
             await sender(message.chat_id, reply, message.key)
         except RetryLater as wait:
             message.next_attempt_at = now + timedelta(seconds=wait.seconds)
-            message.last_error = str(wait)[:500]
+            message.last_error = self._redact(str(wait))[:500]
         except DeliveryFailed as error:
             message.status = "failed"
-            message.last_error = str(error)[:500]
+            message.last_error = self._redact(str(error))[:500]
             log.warning("gave up on %s to %s: %s", message.key, message.chat_id, error)
         except Exception as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            message.last_error = self._redact(f"{type(error).__name__}: {error}")[:500]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = "failed"
                 log.error("gave up on %s after %d attempts", message.key, message.attempts)

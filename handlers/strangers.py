@@ -29,7 +29,9 @@ async def handle(app: AppContext, incoming: Incoming) -> Outcome:
 
 async def _pair(app: AppContext, incoming: Incoming, code: str) -> Outcome:
     try:
-        member = await app.family.pair(code, incoming.channel, incoming.sender)
+        member = await app.family.pair(
+            code, incoming.channel, incoming.sender, chat_id=incoming.chat_id
+        )
     except FamilyError as error:
         return Outcome(route="refused", replies=(Reply(text=str(error)),))
     text = f"Welcome, {member.name}! You're linked now. Send /help to see what I can do for you."

@@ -224,12 +224,21 @@ class MatrixChannel:
                 None,
             )
             member = await self._app.family.resolve(CHANNEL, inviter) if inviter else None
+            # Only the outcome is logged: a response's repr carries its HTTP headers.
             if member is not None:
                 joined = await self.client.join(room_id)
-                log.info("joined %s, invited by %s: %s", room_id, member.name, joined)
+                if isinstance(joined, nio.JoinResponse):
+                    log.info("joined %s, invited by %s", room_id, member.name)
+                else:
+                    log.warning(
+                        "could not join %s (invited by %s): %s", room_id, member.name, joined
+                    )
             else:
                 declined = await self.client.room_leave(room_id)
-                log.info("declined %s from non-member %s: %s", room_id, inviter, declined)
+                if isinstance(declined, nio.RoomLeaveResponse):
+                    log.info("declined %s from non-member %s", room_id, inviter)
+                else:
+                    log.warning("could not decline %s from %s: %s", room_id, inviter, declined)
 
     async def _keep_keys_current(self) -> None:
         """Encryption upkeep between syncs: keys uploaded, queried, claimed; to-device sent."""

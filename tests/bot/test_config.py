@@ -120,16 +120,90 @@ def test_ollama_host_sets_the_default_endpoint(tmp_path: Path, host: str, url: s
     assert [endpoint.url for endpoint in endpoints] == [url]
 
 
-def test_ollama_host_does_not_replace_endpoints_written_in_the_file(tmp_path: Path) -> None:
+def test_issue10_item9_ollama_host_wins_over_endpoints_written_in_the_file(
+    tmp_path: Path,
+) -> None:
     path = write(
         tmp_path,
-        '[llm]\nendpoints = [{ name = "gpu0", url = "http://10.0.0.5:11434" }, '
+        '[llm]\nendpoints = [{ name = "gpu0", url = "http://10.0.0.5:11434", max_parallel = 3 }, '
         '{ name = "gpu1", url = "http://10.0.0.6:11434" }]\n',
     )
 
-    endpoints = load_config(path, environ={"OLLAMA_HOST": "elsewhere:1"}).settings.llm.endpoints
+    config = load_config(path, environ={"OLLAMA_HOST": "elsewhere:1"})
 
-    assert [endpoint.name for endpoint in endpoints] == ["gpu0", "gpu1"]
+    [endpoint] = config.settings.llm.endpoints
+    assert (endpoint.name, endpoint.max_parallel) == ("gpu0", 3)
+    assert endpoint.url == "http://elsewhere:1"
+    assert config.from_environment == {"llm.endpoints": "OLLAMA_HOST"}
+    assert config.origin("llm.endpoints") == "environment variable OLLAMA_HOST"
+    assert config.origin("llm.keep_alive") == "default"
+
+
+def test_issue10_item9_ollama_host_wins_over_the_committed_bot_toml() -> None:
+    example = Path(__file__).resolve().parents[2] / "bot.toml"
+
+    config = load_config(example, environ={"OLLAMA_HOST": "http://ollama:11434"})
+
+    assert [e.url for e in config.settings.llm.endpoints] == ["http://ollama:11434"]
+    assert config.origin("household.name") == str(example)
+
+
+def test_issue10_item9_a_gepeto_variable_is_more_specific_than_ollama_host(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "")
+    endpoints = '[{"name": "gpu7", "url": "http://10.0.0.7:11434"}]'
+
+    config = load_config(
+        path, environ={"OLLAMA_HOST": "elsewhere:1", "GEPETO_LLM__ENDPOINTS": endpoints}
+    )
+
+    assert [e.name for e in config.settings.llm.endpoints] == ["gpu7"]
+    assert config.origin("llm.endpoints.0.url") == "environment variable GEPETO_LLM__ENDPOINTS"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"GEPETO_SAFETY__BURST": "many"}, "GEPETO_SAFETY__BURST: safety.burst: "),
+        (
+            {"GEPETO_SAFETY__BRUST": "3"},
+            "GEPETO_SAFETY__BRUST: safety.brust: unknown key "
+            "(did you mean 'GEPETO_SAFETY__BURST'?)",
+        ),
+        (
+            {"GEPETO_SAFTEY__BURST": "3"},
+            "GEPETO_SAFTEY__BURST: saftey: unknown key (did you mean 'GEPETO_SAFETY__BURST'?)",
+        ),
+        (
+            {"GEPETO_LLM__ENDPOINTS": '[{"url": "http://x", "max_parallel": 0}]'},
+            "GEPETO_LLM__ENDPOINTS: llm.endpoints.0.max_parallel: ",
+        ),
+        (
+            {"GEPETO_CHANNELS__TELEGRAM__ENABLED": "true"},
+            "GEPETO_CHANNELS__TELEGRAM__ENABLED: channels.telegram.enabled: Telegram is enabled",
+        ),
+    ],
+)
+def test_issue10_item9_a_bad_environment_value_names_the_variable_not_the_file(
+    tmp_path: Path, environ: dict[str, str], expected: str
+) -> None:
+    path = write(tmp_path, "[safety]\nburst = 4\n")
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ=environ)
+
+    [line] = str(raised.value).splitlines()
+    assert line.startswith(expected), line
+    assert str(path) not in line
+
+
+def test_issue10_item9_a_bad_value_from_dotenv_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    (tmp_path / ".env").write_text("GEPETO_SAFETY__BURST=many\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError, match=r"^GEPETO_SAFETY__BURST \(\.env\): safety\.burst: "):
+        load_config(path, environ={})
 
 
 def test_dotenv_beside_the_file_supplies_secrets_and_settings(tmp_path: Path) -> None:

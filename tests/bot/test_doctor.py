@@ -138,3 +138,28 @@ def test_doctor_passes_on_a_ready_household_without_an_llm(gepeto: Gepeto) -> No
     assert result.exit_code == 0, result.stdout
     assert "✗" not in result.stdout
     assert "disabled in bot.toml" in result.stdout
+
+
+async def test_issue10_item9_doctor_says_which_values_the_environment_set(
+    household: Path, ollama: TestServer, closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(household, f"http://127.0.0.1:{closed_port}")
+    monkeypatch.setenv("OLLAMA_HOST", str(ollama.make_url("/")))
+    monkeypatch.setenv("GEPETO_SAFETY__BURST", "3")
+
+    checks = by_name(await run_checks(path))
+
+    assert checks["ollama gpu0"].ok
+    assert "(environment variable OLLAMA_HOST)" in checks["ollama gpu0"].detail
+    assert checks["environment"].detail == (
+        "overrides llm.endpoints ← OLLAMA_HOST, safety.burst ← GEPETO_SAFETY__BURST"
+    )
+
+
+async def test_issue10_item9_doctor_without_overrides_says_so(
+    household: Path, ollama: TestServer
+) -> None:
+    checks = by_name(await run_checks(write_config(household, str(ollama.make_url("/")))))
+
+    assert checks["environment"].detail.startswith("no overrides")
+    assert f"({household / 'bot.toml'})" in checks["ollama gpu0"].detail

@@ -13,6 +13,7 @@ from bot.clock import ManualClock
 from bot.context import AppContext
 from bot.messages import Reply
 from bot.outbox import MAX_ATTEMPTS, DeliveryFailed, Outbox, RetryLater
+from bot.redact import Redactor
 from storage.models import OutboxMessage
 
 
@@ -192,3 +193,31 @@ async def test_the_delivery_loop_stops_when_cancelled_right_after_a_wake(app: Ap
     async with asyncio.timeout(5):
         with pytest.raises(asyncio.CancelledError):
             await loop
+
+
+SECRET = "123456:AAE-family-bot-token-do-not-store"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RetryLater(30, f"flood control for bot{SECRET}"),
+        DeliveryFailed(f"https://api.telegram.org/bot{SECRET}/sendMessage: chat not found"),
+        ConnectionError(f"cannot reach https://api.telegram.org/bot{SECRET}/sendMessage"),
+    ],
+)
+async def test_issue10_item11_a_secret_echoed_in_an_error_is_not_stored(
+    app: AppContext, chat: FlakyChat, error: Exception
+) -> None:
+    outbox = Outbox(app.sessions, app.clock, Redactor([SECRET]))
+    outbox.register("telegram", chat.send)
+    chat.failures = [error]
+    await queue(app, "r1", "hello")
+
+    await outbox.deliver_due()
+
+    [message] = await stored(app)
+    assert message.last_error is not None
+    assert "bot***" in message.last_error
+    assert SECRET not in message.last_error
+    assert SECRET[:10] not in message.last_error

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.context import AppContext
-from bot.family import PAIRING_LIFETIME, Member
+from bot.family import PAIRING_LIFETIME, Family, FamilyError, Member
 from handlers.strangers import PAIRING_HINT
 from storage.models import AuditEntry
 from tests.support.home import FamilyChats, MakeIncoming
@@ -107,3 +108,43 @@ async def test_an_expired_pairing_code_is_refused(
     assert outcome.route == "refused"
     assert "expire after a day" in chats.texts()[0]
     assert await app.family.resolve("telegram", "2002") is None
+
+
+async def test_issue10_item8_wrong_pairing_codes_are_throttled_per_chat_and_logged(
+    app: AppContext,
+    clock: ManualClock,
+    child: Member,
+    chats: FamilyChats,
+    make_incoming: MakeIncoming,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    code, _ = await app.family.invite("Leo")
+    for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+        clock.advance(timedelta(minutes=1))
+        await chats.send(make_incoming(f"/pair {guess}", sender=STRANGER))
+    clock.advance(timedelta(minutes=1))
+
+    locked = await chats.send(make_incoming(f"/pair {code}", sender=STRANGER))
+    elsewhere = await chats.send(make_incoming("/pair FFFFFFFF", sender="7777"))
+    after_a_restart = Family(app.sessions, clock, app.settings.household.name)
+    with pytest.raises(FamilyError, match="Too many wrong pairing codes"):
+        await after_a_restart.pair(code, "telegram", STRANGER)
+
+    assert locked.route == "refused"
+    assert chats.texts(STRANGER)[-1] == (
+        "Too many wrong pairing codes from this chat. Please try again in 5 minutes."
+    )
+    assert all("not valid" in text for text in chats.texts(STRANGER)[:5])
+    assert "not valid" in chats.texts("7777")[0]
+    assert elsewhere.route == "refused"
+    assert await app.family.resolve("telegram", STRANGER) is None
+    async with app.sessions() as session:
+        wrong = list(await session.exec(select(AuditEntry)))
+    assert [entry.detail for entry in wrong] == [f"telegram:{STRANGER}"] * 5 + ["telegram:7777"]
+    assert sum("wrong pairing code from telegram:6666" in r.message for r in caplog.records) == 5
+
+    clock.advance(timedelta(minutes=5))
+    paired = await chats.send(make_incoming(f"/pair {code}", sender=STRANGER))
+
+    assert paired.route == "command"
+    assert await app.family.identities(child) == ["telegram:1002", f"telegram:{STRANGER}"]

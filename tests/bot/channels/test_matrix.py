@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,10 @@ def family(ana: MatrixAccount, ben: MatrixAccount) -> Family:
     return {"Ana": ("parent", ana), "Ben": ("adult", ben)}
 
 
-async def test_joins_a_members_invite_and_declines_a_strangers(
-    synapse_server: Synapse, tmp_path: Path
+async def test_issue10_item11_joins_a_members_invite_and_declines_a_strangers_logging_one_line(
+    synapse_server: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.channels.matrix")
     bot, ana, _ = await accounts(synapse_server)
     stranger = await synapse_server.register_member("stranger")
     toml = matrix_household(tmp_path, synapse_server, bot)
@@ -63,6 +65,16 @@ async def test_joins_a_members_invite_and_declines_a_strangers(
         assert bodies(replies) == [
             "Hi Ana! I'm Gepeto, the family assistant. Send /help to see what I can do."
         ]
+    invites = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "bot.channels.matrix"
+        and record.getMessage().startswith(("joined", "declined"))
+    ]
+    assert sorted(invites) == [
+        f"declined {other_room} from non-member {stranger.user_id}",
+        f"joined {family_room}, invited by Ana",
+    ]
 
 
 async def test_answers_in_the_thread_it_was_asked_in(

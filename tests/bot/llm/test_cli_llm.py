@@ -18,7 +18,7 @@ import pytest
 
 from bot.app import open_app
 from bot.config import load_config
-from tests.fakes.ollama import FakeOllama, ScriptedReply
+from tests.fakes.ollama import FakeModel, FakeOllama, ScriptedReply
 from tests.support.cli import Gepeto
 from tests.support.home import REPO, clean_environment
 from tests.support.llm_household import MODEL, write_llm_bot_toml
@@ -37,9 +37,9 @@ class Finished:
 class GepetoProcess:
     """`python -m bot --config <bot.toml> ...` in its own process, Ollama at `ollama_url`."""
 
-    def __init__(self, bot_toml: Path, ollama_url: str) -> None:
+    def __init__(self, bot_toml: Path, ollama_url: str, **environ: str) -> None:
         self._bot_toml = bot_toml
-        self._env = clean_environment() | {"OLLAMA_HOST": ollama_url}
+        self._env = clean_environment() | {"OLLAMA_HOST": ollama_url} | environ
 
     async def start(self, *args: str) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
@@ -162,6 +162,28 @@ async def test_chat_streams_the_answer_as_it_comes_and_prints_it_once(
     assert process.returncode == 0, errors
     assert f"Ana> gepeto> Let me look at the list first.\ngepeto> {story}\nAna> " in output, output
     assert output.count(story) == 1
+
+
+async def test_issue10_item9_ollama_host_reaches_its_ollama_with_the_committed_bot_toml(
+    tmp_path: Path,
+) -> None:
+    committed = REPO / "bot.toml"
+    model = load_config(committed, environ={}).settings.llm.models.chat
+    async with FakeOllama([FakeModel(model)]) as ollama:
+        ollama.script(model, ScriptedReply(content="Once upon a time, a snail was brave."))
+        gepeto = GepetoProcess(
+            committed,
+            ollama.url,
+            GEPETO_DATA_DIR=str(tmp_path / "data"),
+            GEPETO_VAULT=str(tmp_path / "vault"),
+            GEPETO_KNOWLEDGE__EMBEDDER="offline",
+        )
+
+        answer = await gepeto.say("Ana", "tell me a bedtime story about a brave snail")
+
+    assert answer["route"] == "llm"
+    assert answer["reply"] == "Once upon a time, a snail was brave."
+    assert len(ollama.chat_requests) == 1
 
 
 # ------------------------------------------------------------------ Ollama unreachable
