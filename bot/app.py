@@ -20,6 +20,7 @@ from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import AppContext, LoadedSkill
+from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
@@ -206,18 +207,22 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     background = []
     if app.knowledge is not None and app.settings.knowledge.watch:
         background.append(asyncio.create_task(app.knowledge.keep_in_step(), name="vault-watch"))
+    guard = DatabaseGuard(app, channels)
+    guarding = asyncio.create_task(guard.watch(), name="database-guard")
+    background.append(guarding)
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
     heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
     channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
     all_channels_done = asyncio.create_task(asyncio.wait(channel_tasks), name="channels")
     stopped = asyncio.create_task(stop.wait(), name="stop")
-    await asyncio.wait({all_channels_done, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({all_channels_done, stopped, guarding}, return_when=asyncio.FIRST_COMPLETED)
     log.info("shutting down: finishing messages in flight")
     for task in (*channel_tasks, stopped, all_channels_done):
         task.cancel()
     await asyncio.gather(*channel_tasks, return_exceptions=True)
-    await router.drain()
-    await outbox.deliver_due()
+    if guard.lost is None:  # a lost database takes no more work
+        await router.drain()
+        await outbox.deliver_due()
     for channel in channels:
         closer = getattr(channel, "aclose", None)
         if closer is not None:
@@ -236,3 +241,4 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
+    guard.raise_if_lost()

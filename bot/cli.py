@@ -20,6 +20,7 @@ from bot.channels.console import CHANNEL, ConsoleChannel, console_message
 from bot.config import Config, ConfigError, load_config
 from bot.context import AppContext
 from bot.family import FamilyError
+from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
 from bot.redact import Redactor
@@ -27,7 +28,7 @@ from bot.skills import SkillLoadError
 from bot.vault_search import IndexBusyError
 from knowledge import answers
 from skills.knowledge.tools import hit_data
-from storage.database import create_engine, upgrade
+from storage.database import StorageError, create_engine, upgrade
 
 if TYPE_CHECKING:
     from knowledge.index import SyncReport
@@ -81,6 +82,9 @@ def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     except (FamilyError, SkillLoadError, IndexBusyError, ConfigError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    except (StorageError, AlreadyRunning) as error:  # issue 10 item 5: one sentence, no traceback
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -91,7 +95,7 @@ def run() -> None:
         _setup_logs(config, to_file=sys.stdin.isatty())
 
     async def work() -> None:
-        async with open_app(config) as ctx:
+        async with running_alone(config.settings.storage.data_dir), open_app(config) as ctx:
             channels = chat_channels(ctx)
             if not channels:
                 members = await ensure_demo_household(ctx)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,14 +22,103 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
+SEEN_SUFFIX = ".seen"
+"""Beside gepeto.db once it holds a family: a missing or empty database is then a loss."""
+CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+READ_ONLY_CODES = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH}
+READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message names the file and what to do about it."""
+
+
+class DatabaseLost(StorageError):
+    """The database file was deleted or replaced while the bot was using it."""
+
+
+def database_file(engine: AsyncEngine) -> Path | None:
+    """The SQLite file behind an engine (None for in-memory and other databases)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def storage_fault(error: BaseException, path: Path) -> StorageError | None:
+    """One sentence for a broken, full or read-only database, or None when it is none of those."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DBAPIError) and isinstance(cause.orig, BaseException):
+            cause = cause.orig
+        if isinstance(cause, sqlite3.Error):
+            return _sqlite_fault(cause.sqlite_errorcode & 0xFF, path)
+        if isinstance(cause, OSError):
+            return _os_fault(cause, path)
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _sqlite_fault(code: int, path: Path) -> StorageError | None:
+    if code in CORRUPT_CODES:
+        return StorageError(
+            f"{path} is damaged (it is not a readable SQLite database): stop Gepeto and "
+            "restore it from your latest backup."
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return _disk_full(path)
+    if code in READ_ONLY_CODES:
+        return _read_only(path)
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return StorageError(
+            f"Gepeto cannot open {path}: make sure {path.parent} is a folder that the user "
+            "running Gepeto can write to."
+        )
+    return None
+
+
+def _os_fault(error: OSError, path: Path) -> StorageError | None:
+    if error.errno == errno.ENOSPC:
+        return _disk_full(path)
+    if error.errno in READ_ONLY_ERRNOS:
+        return _read_only(path)
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):
+        return StorageError(
+            f"Gepeto cannot create {path}: {error.filename or path.parent} is in the way; "
+            "point storage.data_dir at a folder."
+        )
+    return None
+
+
+def _disk_full(path: Path) -> StorageError:
+    return StorageError(
+        f"The disk holding {path} is full: free some space there, then start Gepeto again."
+    )
+
+
+def _read_only(path: Path) -> StorageError:
+    return StorageError(
+        f"Gepeto cannot write to {path}: fix the permissions of {path.parent} (it must be "
+        "writable by the user running Gepeto, on a disk mounted read-write), then start again."
+    )
+
+
+def _lost_at_start(path: Path) -> StorageError:
+    return StorageError(
+        f"{path} is missing or empty, but a family database lived there: restore it from your "
+        f"latest backup, or delete {path.name}{SEEN_SUFFIX} to start again with no family."
+    )
+
 
 def create_engine(url: str) -> AsyncEngine:
     """An engine with WAL, a busy timeout and foreign keys when the database is SQLite."""
-    if url.startswith("sqlite"):
-        database = url.split("///", 1)[-1]
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url)
+    path = database_file(engine)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _fault_or(error, path) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
     return engine
@@ -57,11 +149,45 @@ def _alembic_config(connection: Connection, skill_folders: Sequence[Path] = ()) 
 
 
 async def upgrade(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> None:
-    """Applies every migration not yet applied, core and skills; safe to call on every start."""
-    async with engine.begin() as connection:
-        await connection.run_sync(
-            lambda sync: command.upgrade(_alembic_config(sync, skill_folders), "heads")
-        )
+    """Applies every migration not yet applied, core and skills; safe to call on every start.
+
+    A damaged, full or read-only database is refused in one sentence, and so is a missing or
+    empty one where a family used to live: a restart after a loss must not start a new family.
+    """
+    path = database_file(engine)
+    if path is None:
+        async with engine.begin() as connection:
+            await connection.run_sync(_migrate, None, skill_folders)
+        return
+    seen = path.with_name(path.name + SEEN_SUFFIX)
+    had_family = seen.exists()
+    if had_family and not path.exists():
+        raise _lost_at_start(path)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_migrate, path if had_family else None, skill_folders)
+        if not had_family:
+            seen.write_text(
+                f"{path.name} holds a family. While this file exists, Gepeto refuses to start on "
+                f"a missing or empty {path.name}; delete it to start again with no family.\n",
+                encoding="utf-8",
+            )
+    except (DBAPIError, OSError) as error:
+        raise _fault_or(error, path) from error
+
+
+def _migrate(
+    connection: Connection, family_at: Path | None, skill_folders: Sequence[Path]
+) -> None:
+    """Migrates to the newest revision; `family_at` must already hold a migrated family."""
+    if family_at is not None and not inspect(connection).has_table("alembic_version"):
+        raise _lost_at_start(family_at)
+    command.upgrade(_alembic_config(connection, skill_folders), "heads")
+
+
+def _fault_or(error: Exception, path: Path) -> Exception:
+    """The one-sentence storage fault behind `error`, or `error` itself when it is none."""
+    return storage_fault(error, path) or error
 
 
 async def pending_migrations(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> list[str]:
