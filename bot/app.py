@@ -16,6 +16,7 @@ import handlers
 import handlers.strangers
 from bot.actions import Turn
 from bot.channels.base import Channel
+from bot.channels.supervisor import ChannelFatal, supervise
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import AppContext
@@ -140,7 +141,11 @@ async def ensure_demo_household(app: AppContext) -> list[Member]:
 
 
 async def serve(app: AppContext, channels: list[Channel]) -> None:
-    """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended."""
+    """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended.
+
+    A channel that fails is restarted; one that raises ChannelFatal stops everything, and
+    `serve` raises it after the orderly shutdown.
+    """
     outbox = Outbox(app.sessions, app.clock)
     router = build_router(app, outbox)
     for channel in channels:
@@ -161,14 +166,18 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         background.append(asyncio.create_task(app.knowledge.keep_in_step(), name="vault-watch"))
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
     heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
-    channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
-    all_channels_done = asyncio.create_task(asyncio.wait(channel_tasks), name="channels")
+    channel_tasks = [asyncio.create_task(supervise(c, router), name=c.name) for c in channels]
+    # Supervised channels only raise ChannelFatal: the first one stops the process.
+    all_channels_done = asyncio.create_task(
+        asyncio.wait(channel_tasks, return_when=asyncio.FIRST_EXCEPTION), name="channels"
+    )
     stopped = asyncio.create_task(stop.wait(), name="stop")
     await asyncio.wait({all_channels_done, stopped}, return_when=asyncio.FIRST_COMPLETED)
     log.info("shutting down: finishing messages in flight")
     for task in (*channel_tasks, stopped, all_channels_done):
         task.cancel()
-    await asyncio.gather(*channel_tasks, return_exceptions=True)
+    ended = await asyncio.gather(*channel_tasks, return_exceptions=True)
+    fatal = next((e for e in ended if isinstance(e, ChannelFatal)), None)
     await router.drain()
     await outbox.deliver_due()
     for channel in channels:
@@ -189,3 +198,5 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
+    if fatal is not None:
+        raise fatal
