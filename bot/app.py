@@ -17,6 +17,7 @@ import handlers.commands
 import handlers.strangers
 from bot.actions import Turn
 from bot.channels.base import Channel
+from bot.channels.supervisor import ChannelFatal, supervise
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import AppContext, LoadedSkill
@@ -188,7 +189,11 @@ async def ensure_demo_household(app: AppContext) -> list[Member]:
 
 
 async def serve(app: AppContext, channels: list[Channel]) -> None:
-    """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended."""
+    """Runs the channels and the outbox until SIGTERM/SIGINT or every channel has ended.
+
+    A channel that fails is restarted; one that raises ChannelFatal stops everything, and
+    `serve` raises it after the orderly shutdown.
+    """
     outbox = Outbox(app.sessions, app.clock, Redactor(app.config.secrets.values()))
     router = build_router(app, outbox)
     for channel in channels:
@@ -212,14 +217,18 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     background.append(guarding)
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
     heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
-    channel_tasks = [asyncio.create_task(c.run(router), name=c.name) for c in channels]
-    all_channels_done = asyncio.create_task(asyncio.wait(channel_tasks), name="channels")
+    channel_tasks = [asyncio.create_task(supervise(c, router), name=c.name) for c in channels]
+    # Supervised channels only raise ChannelFatal: the first one stops the process.
+    all_channels_done = asyncio.create_task(
+        asyncio.wait(channel_tasks, return_when=asyncio.FIRST_EXCEPTION), name="channels"
+    )
     stopped = asyncio.create_task(stop.wait(), name="stop")
     await asyncio.wait({all_channels_done, stopped, guarding}, return_when=asyncio.FIRST_COMPLETED)
     log.info("shutting down: finishing messages in flight")
     for task in (*channel_tasks, stopped, all_channels_done):
         task.cancel()
-    await asyncio.gather(*channel_tasks, return_exceptions=True)
+    ended = await asyncio.gather(*channel_tasks, return_exceptions=True)
+    fatal = next((e for e in ended if isinstance(e, ChannelFatal)), None)
     if guard.lost is None:  # a lost database takes no more work
         await router.drain()
         await outbox.deliver_due()
@@ -242,3 +251,5 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
     guard.raise_if_lost()
+    if fatal is not None:
+        raise fatal

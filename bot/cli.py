@@ -17,6 +17,7 @@ from bot import logs
 from bot.app import build_router, ensure_demo_household, is_alive, open_app, serve
 from bot.channels import chat_channels
 from bot.channels.console import CHANNEL, ConsoleChannel, console_message
+from bot.channels.supervisor import ChannelFatal
 from bot.config import Config, ConfigError, load_config
 from bot.context import AppContext
 from bot.family import FamilyError
@@ -108,7 +109,10 @@ def run() -> None:
                 channels.append(ConsoleChannel(ctx.clock, parent.name))
             await serve(ctx, channels)
 
-    _run(work)
+    try:
+        _run(work)
+    except ChannelFatal:
+        raise typer.Exit(1) from None  # the supervisor logged which channel and why
 
 
 async def _first_parent(ctx: AppContext, name: str, ask: bool) -> None:

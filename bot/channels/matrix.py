@@ -14,7 +14,7 @@ import nio
 from bot.channels.matrix_delivery import MatrixDelivery
 from bot.channels.matrix_events import CHANNEL, EventCache, EventReader
 from bot.channels.matrix_media import MediaStore
-from bot.channels.matrix_session import MatrixLoginError, MatrixState, client_config, sign_in
+from bot.channels.matrix_session import MatrixState, client_config, sign_in
 from bot.context import AppContext
 from bot.messages import Incoming, Reply
 from bot.outbox import RetryLater
@@ -78,14 +78,10 @@ class MatrixChannel:
         return self._state.directory
 
     async def run(self, router: Router) -> None:
-        """Signs in, then syncs until cancelled; a batch's token is saved once it is stored."""
-        try:
-            await self._connect()
-            token = self._state.load_sync_token() or await self._first_sync()
-            await self._follow(router, token)
-        except MatrixLoginError as error:
-            log.error("the Matrix channel stops: %s", error)
-            raise
+        """Signs in, then syncs until cancelled; refused credentials raise MatrixLoginError."""
+        await self._connect()
+        token = self._state.load_sync_token() or await self._first_sync()
+        await self._follow(router, token)
 
     async def aclose(self) -> None:
         """Closes the connection to the homeserver (after the outbox's last delivery)."""

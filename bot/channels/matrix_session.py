@@ -35,6 +35,7 @@ from pathlib import Path
 import nio
 import nio.crypto
 
+from bot.channels.supervisor import ChannelFatal
 from bot.config import ConfigError, MatrixSettings, Secrets
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 STATE_DIR = "matrix"
 
 
-class MatrixLoginError(Exception):
+class MatrixLoginError(ChannelFatal):
     """The homeserver refused Gepeto's credentials; a person must fix them."""
 
 

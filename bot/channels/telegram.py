@@ -3,8 +3,9 @@
 Polling drives getUpdates itself: the offset that confirms an update is only sent after
 `router.receive` stored it, so a crash at any point means Telegram sends it again and the
 inbox's unique key drops the copy. Webhook mode answers 200 only after the same step.
-Any Bot-API-compatible server works (`[channels.telegram] api_base`); methods it lacks
-(drafts, chat actions, the command menu) are skipped, never fatal.
+Any Bot-API-compatible server works (`[channels.telegram] api_base`); methods it lacks or
+answers oddly (drafts, chat actions, the command menu) are skipped, never fatal. A token
+Telegram refuses is: it raises ChannelFatal, which stops `gepeto run`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     AiogramError,
-    TelegramAPIError,
+    TelegramBadRequest,
     TelegramConflictError,
+    TelegramForbiddenError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -41,6 +43,7 @@ from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.channels.supervisor import ChannelFatal
 from bot.channels.telegram_delivery import TelegramDelivery
 from bot.channels.telegram_stream import LoopPacing, Pacing, TelegramReplyStream, TelegramStreams
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, BotIdentity, UpdateReader
@@ -115,7 +118,7 @@ class TelegramChannel:
     # ── the Channel contract ─────────────────────────────────────────────────────────────────
 
     async def run(self, router: Router) -> None:
-        """Receives until stopped or cancelled; a token Telegram refuses ends the channel."""
+        """Receives until stopped or cancelled; a token Telegram refuses is ChannelFatal."""
         work = asyncio.create_task(self._receive(router), name="telegram-receive")
         stopping = asyncio.create_task(self._stopping.wait(), name="telegram-stop")
         try:
@@ -125,13 +128,11 @@ class TelegramChannel:
             stopping.cancel()
             outcome, _ = await asyncio.gather(work, stopping, return_exceptions=True)
         if isinstance(outcome, TelegramUnauthorizedError):
-            log.error(
-                "Telegram refused the bot token (%s): check TELEGRAM_BOT_TOKEN; the Telegram "
-                "channel is stopping",
-                outcome.message,
-            )
-        elif isinstance(outcome, Exception):
-            log.error("the Telegram channel stopped: %s", outcome, exc_info=outcome)
+            raise ChannelFatal(
+                f"Telegram refused the bot token ({outcome.message}): check TELEGRAM_BOT_TOKEN "
+                "(revoked or mistyped? BotFather's /token shows the current one)"
+            ) from outcome
+        if isinstance(outcome, Exception):
             raise outcome
 
     async def send(self, chat_id: str, reply: Reply, key: str) -> None:
@@ -157,15 +158,20 @@ class TelegramChannel:
         log.info("Telegram: connected as @%s via %s", identity.username, self._settings.api_base)
         media_dir = self._app.settings.storage.data_dir / "media" / CHANNEL
         reader = UpdateReader(self._app, self.bot, identity, media_dir)
-        await self._publish_menu()
-        if self._settings.mode == "webhook":
-            await self._serve_webhook(router, reader)
-        else:
-            await self._poll(router, reader)
+        # The menu is optional: a server that stalls or garbles it must not delay receiving.
+        menu = asyncio.create_task(self._publish_menu(), name="telegram-menu")
+        try:
+            if self._settings.mode == "webhook":
+                await self._serve_webhook(router, reader)
+            else:
+                await self._poll(router, reader)
+        finally:
+            menu.cancel()
+            await asyncio.gather(menu, return_exceptions=True)
 
     async def _poll(self, router: Router, reader: UpdateReader) -> None:
         """getUpdates in a loop; the offset advances only past updates the inbox holds."""
-        with contextlib.suppress(TelegramAPIError):
+        with contextlib.suppress(AiogramError):
             await self.bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         failures = 0
@@ -220,7 +226,7 @@ class TelegramChannel:
             if inbox_id is not None:
                 self._delivery.remember(inbox_id, incoming)
         if update.callback_query is not None:
-            with contextlib.suppress(TelegramAPIError):
+            with contextlib.suppress(AiogramError):
                 await self.bot.answer_callback_query(update.callback_query.id)
 
     async def _serve_webhook(self, router: Router, reader: UpdateReader) -> None:
@@ -274,14 +280,22 @@ class TelegramChannel:
 
     async def _publish_menu(self) -> None:
         """The command menu: what a stranger may send, and what each member may do."""
-        for scope, menu in await self._menus():
+        try:
+            menus = await self._menus()
+        except Exception:
+            log.exception("could not work out the command menu; there is none this time")
+            return
+        for scope, menu in menus:
             try:
                 await self.bot.set_my_commands(menu, scope=scope)
             except TelegramNotFound:
                 log.info("this Bot API server has no setMyCommands; no command menu")
                 return
-            except TelegramAPIError as error:
+            except (TelegramBadRequest, TelegramForbiddenError) as error:
                 log.info("no command menu for %s: %s", scope.type, error)
+            except AiogramError as error:
+                log.warning("setMyCommands failed (%s); no command menu this time", error)
+                return
 
     async def _menus(self) -> list[tuple[MenuScope, list[BotCommand]]]:
         """Everyone: /start, /help, /pair. Groups and each member's own chat: their commands."""

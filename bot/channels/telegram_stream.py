@@ -158,14 +158,18 @@ class TelegramReplyStream:
             self._flusher = asyncio.create_task(self._flush(), name="telegram-stream")
 
     async def close(self) -> None:
-        """Stops typing and streaming; an edit already on its way is allowed to finish."""
+        """Stops typing and streaming; an edit already on its way is allowed to finish.
+
+        A draft on its way is not waited for: it matters no more, and a server that stalls
+        on drafts must not hold the reply back.
+        """
         if self._closed:
             return
         self._closed = True
         for task in (self._typing, self._flusher):
             if task is None:
                 continue
-            if task is self._flusher and self._sending:
+            if task is self._flusher and self._sending and not self._use_draft:
                 self._changed.set()
             else:
                 task.cancel()
@@ -201,10 +205,15 @@ class TelegramReplyStream:
                 streams.gate.hold(self._chat_id, flood.retry_after)
                 self._changed.set()
             except (TelegramNetworkError, TelegramServerError) as error:
-                log.info(
-                    "stream update to chat %s failed (%s); trying again", self._chat_id, error
-                )
-                streams.gate.hold(self._chat_id, EDIT_EVERY_S)
+                if self._use_draft:
+                    # Drafts are optional; this stream edits a message instead.
+                    log.info("draft to chat %s failed (%s); editing instead", self._chat_id, error)
+                    self._use_draft = False
+                else:
+                    log.info(
+                        "stream update to chat %s failed (%s); trying again", self._chat_id, error
+                    )
+                    streams.gate.hold(self._chat_id, EDIT_EVERY_S)
                 self._changed.set()
             except AiogramError as error:
                 if not self._use_draft:

@@ -82,6 +82,7 @@ class FakeTelegram:
         self._url = ""
         self._changed = asyncio.Event()
         self._closing = False
+        self._closed = asyncio.Event()
         self._chats: dict[int, TelegramChat] = {}
         self._blocked: set[int] = set()
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -152,6 +153,7 @@ class FakeTelegram:
     async def close(self) -> None:
         """Answer waiting long polls and stop listening."""
         self._closing = True
+        self._closed.set()
         self._pulse()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -194,6 +196,28 @@ class FakeTelegram:
     def drop_connection(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
         """Cut the connection on the next `times` calls of `method`, answering nothing."""
         self._faults.append(Fault(method.lower(), times, 0, chat_id, drop=True))
+
+    def answer_with_body(
+        self,
+        method: str,
+        body: str,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with `body` as is, as an odd server might.
+
+        For instance `{"error": "unsupported"}` (JSON, but not the Bot API's), or a proxy's
+        HTML error page with `content_type="text/html"`.
+        """
+        fault = Fault(method.lower(), times, status, chat_id, body=body, content_type=content_type)
+        self._faults.append(fault)
+
+    def stall(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Leave the next `times` calls of `method` unanswered until the server closes."""
+        self._faults.append(Fault(method.lower(), times, 0, chat_id, stall=True))
 
     def clear_faults(self) -> None:
         """Forget every injected failure that has not happened yet."""
@@ -416,11 +440,17 @@ class FakeTelegram:
             if fault.method == method and fault.chat_id in (None, call.chat_id):
                 fault.remaining -= 1
                 self._faults = [f for f in self._faults if f.remaining > 0]
-                if fault.drop:
+                if fault.stall:
+                    await self._closed.wait()
+                if fault.drop or fault.stall:
                     # A cancelled handler is a vanished peer to aiohttp: nothing gets written.
                     if request.transport is not None:
                         request.transport.abort()
                     raise asyncio.CancelledError
+                if fault.body is not None:
+                    return web.Response(
+                        status=fault.status, text=fault.body, content_type=fault.content_type
+                    )
                 if fault.retry_after is not None:
                     description = f"Too Many Requests: retry after {fault.retry_after}"
                     return TelegramError(429, description, fault.retry_after).response()

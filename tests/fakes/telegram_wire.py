@@ -181,6 +181,9 @@ class Fault:
     chat_id: int | None = None
     retry_after: int | None = None
     drop: bool = False
+    stall: bool = False
+    body: str | None = None
+    content_type: str = "application/json"
 
 
 class TelegramError(Exception):
