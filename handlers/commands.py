@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.actions import Turn, run_action
 from bot.fastpath import split_items
+from bot.markdown import escape
 from bot.messages import Outcome
 from bot.tools import is_allowed
 from handlers.replies import outcome, say
@@ -23,7 +24,7 @@ async def start(turn: Turn, _argument: str) -> Outcome:
     return say(
         turn,
         "command",
-        f"Hi {turn.member.name}! I'm Gepeto, the family assistant. "
+        f"Hi {escape(turn.member.name)}! I'm Gepeto, the family assistant. "
         "Send /help to see what I can do.",
     )
 
@@ -31,7 +32,7 @@ async def start(turn: Turn, _argument: str) -> Outcome:
 async def help_(turn: Turn, _argument: str) -> Outcome:
     """What this member may do: their commands and, in words, their tools."""
     permissions = turn.app.permissions(turn.member.role)
-    lines = [f"**What I can do for you, {turn.member.name}** ({turn.member.role})", ""]
+    lines = [f"**What I can do for you, {escape(turn.member.name)}** ({turn.member.role})", ""]
     for name, command in COMMANDS.items():
         if all(is_allowed(permissions, tool) for tool in command.tools):
             lines.append(f"/{name} — {command.usage}")

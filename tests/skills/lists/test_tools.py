@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.actions import ActionResult, Turn, run_action
+from bot.channels.telegram_format import render
 from bot.context import AppContext
 from bot.family import Member
 from skills.lists import checklist
@@ -221,3 +222,17 @@ async def test_a_lists_folder_symlinked_out_of_the_vault_is_refused(
     assert result.status == "failed"
     assert "outside the vault" in result.text
     assert list(outside.iterdir()) == []
+
+
+async def test_issue10_item6_items_show_as_written_never_as_ticks_or_hidden_links(
+    app: AppContext, ask: Ask
+) -> None:
+    items = ["[x] fake-done", "[Bank login](https://evil.example/login)"]
+    await ask("lists.add", items=items)
+
+    shown = render((await ask("lists.show")).text)
+
+    assert shown.text == "Shopping\n⦁ [x] fake-done\n⦁ [Bank login](https://evil.example/login)"
+    assert [entity.type for entity in shown.entities] == ["bold"]
+    added = render((await ask("lists.add", items=["*milk*"])).text)
+    assert added.text == "Added *milk* to Shopping."
