@@ -34,6 +34,7 @@ from bot.middlewares import (
     catch_errors,
     identify,
     log_messages,
+    refuse_too_long,
     skip_unaddressed,
 )
 from bot.outbox import Outbox
@@ -166,6 +167,7 @@ def build_router(app: AppContext, outbox: Outbox) -> Router:
         skip_unaddressed,
         identify(app, handlers.strangers.handle),
         RateLimit(app.clock, safety.messages_per_minute, safety.burst),
+        refuse_too_long(safety.max_message_chars),
     ]
 
     async def handle(request: Request) -> Outcome:

@@ -106,7 +106,13 @@ def run() -> None:
                     f"bot.toml), so here is the console. You are {parent.name} ({parent.role}); "
                     "type /help, or Ctrl-D to quit."
                 )
-                channels.append(ConsoleChannel(ctx.clock, parent.name))
+                channels.append(
+                    ConsoleChannel(
+                        ctx.clock,
+                        parent.name,
+                        max_message_chars=ctx.settings.safety.max_message_chars,
+                    )
+                )
             await serve(ctx, channels)
 
     try:
@@ -136,7 +142,9 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
         async with open_app(config) as ctx:
             await _first_parent(ctx, as_, ask=sys.stdin.isatty())
             typer.echo(f"Chatting as {as_}. Type /help, or Ctrl-D to quit.")
-            console = ConsoleChannel(ctx.clock, as_)
+            console = ConsoleChannel(
+                ctx.clock, as_, max_message_chars=ctx.settings.safety.max_message_chars
+            )
             outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
             outbox.register(CHANNEL, console.send)
             router = build_router(ctx, outbox)
@@ -166,7 +174,10 @@ def say(
             outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
-            outcome = await router.handle_now(console_message(ctx.clock, as_, text))
+            limit = ctx.settings.safety.max_message_chars
+            outcome = await router.handle_now(
+                console_message(ctx.clock, as_, text, max_chars=limit)
+            )
             await outbox.deliver_due(CHANNEL)
             assert outcome is not None
             return {

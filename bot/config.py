@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.text import DEFAULT_MAX_MESSAGE_CHARS
+
 ENV_PREFIX = "GEPETO_"
 ENV_NESTING = "__"
 
@@ -145,6 +147,7 @@ class SafetySettings(Section):
     confirmation_timeout_s: int = Field(default=300, ge=10)
     messages_per_minute: int = Field(default=20, ge=1)
     burst: int = Field(default=8, ge=1)
+    max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=100)
 
     @field_validator("roles")
     @classmethod

@@ -50,6 +50,9 @@ class Incoming(Frozen):
     edited: bool = False
     button: str | None = Field(default=None, description="data of a pressed button or reaction")
     button_message_id: str | None = None
+    cut_from_chars: int | None = Field(
+        default=None, description="the text's length before the channel cut it to the limit"
+    )
 
     @property
     def chat_key(self) -> tuple[str, str]:

@@ -20,6 +20,10 @@ SOMETHING_WENT_WRONG = (
     "please try again, and if it keeps happening tell whoever runs Gepeto."
 )
 SLOW_DOWN = "That's a lot of messages at once! Give me a moment, then try again."
+TOO_LONG = (
+    "That message is too long for me: I read up to {limit:,} characters and it had {length:,}. "
+    "Could you send just the part that matters, or save the rest as a note in the vault?"
+)
 
 
 @dataclass
@@ -98,6 +102,19 @@ def identify(app: AppContext, strangers: StrangerHandler) -> Middleware:
             return await strangers(app, incoming)
         request.member = member
         return await call_next(request)
+
+    return middleware
+
+
+def refuse_too_long(max_chars: int) -> Middleware:
+    """A message the channel had to cut gets a kind note; its text never reaches the model."""
+
+    async def middleware(request: Request, call_next: Handler) -> Outcome:
+        length = request.incoming.cut_from_chars
+        if length is None:
+            return await call_next(request)
+        reply = TOO_LONG.format(limit=max_chars, length=length)
+        return Outcome(route="refused", replies=(Reply(text=reply),))
 
     return middleware
 

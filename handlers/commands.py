@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.actions import Turn
+from bot.markdown import escape
 from bot.messages import Outcome
 from bot.replies import say
 from bot.skills import Command, Skill
@@ -15,7 +16,7 @@ async def start(turn: Turn, _argument: str) -> Outcome:
     return say(
         turn,
         "command",
-        f"Hi {turn.member.name}! I'm Gepeto, the family assistant. "
+        f"Hi {escape(turn.member.name)}! I'm Gepeto, the family assistant. "
         "Send /help to see what I can do.",
     )
 
@@ -23,7 +24,7 @@ async def start(turn: Turn, _argument: str) -> Outcome:
 async def help_(turn: Turn, _argument: str) -> Outcome:
     """What this member may do: their commands and, in words, their tools."""
     permissions = turn.app.permissions(turn.member.role)
-    lines = [f"**What I can do for you, {turn.member.name}** ({turn.member.role})", ""]
+    lines = [f"**What I can do for you, {escape(turn.member.name)}** ({turn.member.role})", ""]
     for command in turn.app.commands:
         if all(is_allowed(permissions, tool) for tool in command.tools):
             lines.append(f"/{command.name} — {command.usage}")

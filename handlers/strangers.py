@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
 from bot.family import FamilyError
+from bot.markdown import escape
 from bot.messages import Incoming, Outcome, Reply
 from storage.models import StrangerNotice
 
@@ -34,7 +35,10 @@ async def _pair(app: AppContext, incoming: Incoming, code: str) -> Outcome:
         )
     except FamilyError as error:
         return Outcome(route="refused", replies=(Reply(text=str(error)),))
-    text = f"Welcome, {member.name}! You're linked now. Send /help to see what I can do for you."
+    text = (
+        f"Welcome, {escape(member.name)}! You're linked now. "
+        "Send /help to see what I can do for you."
+    )
     return Outcome(route="command", replies=(Reply(text=text),))
 
 

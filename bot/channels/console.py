@@ -12,15 +12,20 @@ from typing import TextIO
 from bot.clock import Clock
 from bot.messages import Incoming, Reply
 from bot.router import Router
+from bot.text import DEFAULT_MAX_MESSAGE_CHARS, clean_incoming, printable
 
 CHANNEL = "console"
 
 
 def console_message(
-    clock: Clock, member_name: str, text: str = "", button: str | None = None
+    clock: Clock,
+    member_name: str,
+    text: str = "",
+    button: str | None = None,
+    max_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
 ) -> Incoming:
     """An Incoming from the console; the member's name is their console identity."""
-    return Incoming(
+    incoming = Incoming(
         channel=CHANNEL,
         chat_id=member_name.casefold(),
         sender=member_name,
@@ -30,6 +35,7 @@ def console_message(
         text=text,
         button=button,
     )
+    return clean_incoming(incoming, max_chars)
 
 
 class ConsoleChannel:
@@ -43,8 +49,10 @@ class ConsoleChannel:
         member_name: str,
         output: TextIO | None = None,
         lines: Callable[[], str | None] | None = None,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
     ) -> None:
         self._clock = clock
+        self._max_chars = max_message_chars
         self.member_name = member_name
         self._output = output or sys.stdout
         self._read_line = lines or _read_stdin_line
@@ -63,7 +71,7 @@ class ConsoleChannel:
             return
         self._streamed = ""
         prefix = "" if chat_id == self.member_name.casefold() else f"(to {chat_id}) "
-        print(f"gepeto> {prefix}{reply.text}", file=self._output, flush=True)
+        print(f"gepeto> {prefix}{printable(reply.text)}", file=self._output, flush=True)
         if reply.buttons and chat_id == self.member_name.casefold():
             self._open_question = reply
 
@@ -92,7 +100,9 @@ class ConsoleChannel:
         if question is not None and text.lower() in ("y", "yes", "n", "no", ""):
             wanted = "yes" if text.lower().startswith("y") else "no"
             button = next((b.data for b in question.buttons if b.data.endswith(wanted)), None)
-        incoming = console_message(self._clock, self.member_name, "" if button else text, button)
+        incoming = console_message(
+            self._clock, self.member_name, "" if button else text, button, self._max_chars
+        )
         await router.handle_now(incoming)
         await router.outbox.deliver_due(CHANNEL)
 
@@ -113,7 +123,7 @@ class ConsoleStream:
             piece = text[len(self._printed) :]
         else:  # a new draft (the model's next round) gets a line of its own
             piece = ("\n" if self._printed else "") + "gepeto> " + text
-        print(piece, end="", file=self._channel._output, flush=True)
+        print(printable(piece), end="", file=self._channel._output, flush=True)
         self._printed = text
 
     async def close(self) -> None:

@@ -61,6 +61,7 @@ class MatrixChannel:
             MediaStore(self.client, self._state.media_dir),
             self._events,
             self._settings.assistant_rooms,
+            app.settings.safety.max_message_chars,
         )
         self._sync_timeout_ms = sync_timeout_ms
         self._sync_filter = {

@@ -14,6 +14,7 @@ from bot.channels.matrix_media import MEDIA_MSGTYPES, MediaStore, as_dict, capti
 from bot.clock import Clock
 from bot.confirmations import parse_word
 from bot.messages import Attachment, Button, Incoming
+from bot.text import DEFAULT_MAX_MESSAGE_CHARS, clean_incoming
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,10 @@ class EventReader:
         media: MediaStore,
         events: EventCache,
         assistant_rooms: Collection[str],
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
     ) -> None:
         self._client = client
+        self._max_chars = max_message_chars
         self._clock = clock
         self._media = media
         self._events = events
@@ -168,7 +171,7 @@ class EventReader:
             text = command
         elif mentioned:
             text = self._without_leading_mention(room, text)
-        return Incoming(
+        incoming = Incoming(
             channel=CHANNEL,
             chat_id=room.room_id,
             sender=event.sender,
@@ -185,6 +188,7 @@ class EventReader:
             button=button,
             button_message_id=reply_to if button else None,
         )
+        return clean_incoming(incoming, self._max_chars)
 
     async def _reaction(
         self, room: nio.MatrixRoom, event: nio.Event, content: dict[str, Any]
@@ -203,7 +207,7 @@ class EventReader:
         question_content = question.get("content", {}) if question else {}
         thread = (question_content.get("m.relates_to") or {}).get("event_id")
         is_thread = (question_content.get("m.relates_to") or {}).get("rel_type") == "m.thread"
-        return Incoming(
+        incoming = Incoming(
             channel=CHANNEL,
             chat_id=room.room_id,
             sender=event.sender,
@@ -216,6 +220,7 @@ class EventReader:
             button=button,
             button_message_id=question_id,
         )
+        return clean_incoming(incoming, self._max_chars)
 
     def _answer_in_words(self, question: dict[str, Any], text: str) -> str | None:
         """'yes' or 'no' sent as a reply to a question becomes that question's button."""

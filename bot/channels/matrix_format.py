@@ -8,6 +8,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from bot.channels.common import split_markdown
 
@@ -38,8 +39,12 @@ _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
 
 def to_html(markdown: str) -> str | None:
     """Sanitized HTML for the text, or None when plain text says it all."""
+    tokens = _markdown.parse(markdown)
+    for block in tokens:
+        if block.type == "inline" and block.children:
+            block.children = _links_in_plain_sight(block.children)
     html = nh3.clean(
-        _markdown.render(markdown).strip(),
+        _markdown.renderer.render(tokens, _markdown.options, {}).strip(),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -49,6 +54,24 @@ def to_html(markdown: str) -> str | None:
     if simple is not None and html_text.unescape(simple.group(1)) == markdown.strip():
         return None
     return html
+
+
+def _links_in_plain_sight(children: list[Token]) -> list[Token]:
+    """A link's address follows its label, so a label never hides where a link goes."""
+    shown: list[Token] = []
+    href, label = "", ""
+    for token in children:
+        shown.append(token)
+        if token.type == "link_open":
+            href, label = str(token.attrGet("href") or ""), ""
+        elif token.type in ("text", "code_inline"):
+            label += token.content
+        elif token.type == "link_close" and label.strip() not in (
+            href,
+            href.removeprefix("mailto:"),
+        ):
+            shown.append(Token("text", "", 0, content=f" ({href})"))
+    return shown
 
 
 def text_content(markdown: str, msgtype: str = "m.text") -> dict[str, Any]:

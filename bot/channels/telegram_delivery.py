@@ -26,6 +26,7 @@ from aiogram.types import (
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MessageEntity,
     ReplyParameters,
 )
 
@@ -176,15 +177,22 @@ class TelegramDelivery:
 
     async def _edit(self, chat: int, message_id: int, piece: Piece) -> bool:
         """Replaces a message's text (and drops its buttons); False if it can't be edited here."""
-        assert piece.text is not None
+        text = piece.text
+        assert text is not None
         try:
-            await self._bot.edit_message_text(
-                piece.text.text,
-                chat_id=chat,
-                message_id=message_id,
-                entities=piece.text.api_entities(),
-                reply_markup=piece.keyboard,
-            )
+            for entities in (text.api_entities(), None):
+                try:
+                    await self._bot.edit_message_text(
+                        text.text,
+                        chat_id=chat,
+                        message_id=message_id,
+                        entities=entities,
+                        reply_markup=piece.keyboard,
+                    )
+                    break
+                except TelegramBadRequest as error:
+                    if entities is None or not _refused_formatting(error):
+                        raise
         except TelegramNotFound:
             return False
         except TelegramBadRequest as error:
@@ -207,39 +215,55 @@ class TelegramDelivery:
         )
         if piece.media is None:
             assert piece.text is not None
-            try:
-                await self._bot.send_message(
-                    chat,
-                    piece.text.text,
-                    entities=piece.text.api_entities(),
-                    reply_markup=piece.keyboard,
-                    reply_parameters=replying,
-                    message_thread_id=thread,
-                )
-            except TelegramBadRequest as error:
-                if not piece.text.entities or "entit" not in error.message:
-                    raise
-                log.warning("Telegram refused the formatting (%s); sending plain text", error)
-                await self._bot.send_message(
-                    chat,
-                    piece.text.text,
-                    reply_markup=piece.keyboard,
-                    reply_parameters=replying,
-                    message_thread_id=thread,
-                )
+            for entities in (piece.text.api_entities(), None):
+                try:
+                    await self._bot.send_message(
+                        chat,
+                        piece.text.text,
+                        entities=entities,
+                        reply_markup=piece.keyboard,
+                        reply_parameters=replying,
+                        message_thread_id=thread,
+                    )
+                    return
+                except TelegramBadRequest as error:
+                    if entities is None or not _refused_formatting(error):
+                        raise
             return
         kind, path = piece.media
         if not path.is_file():
             log.error("the file for a reply is missing: %s", path)
             return
         caption = piece.text or Formatted("")
+        for entities in (caption.api_entities(), None):
+            try:
+                await self._send_file(
+                    chat, kind, path, caption.text, entities, piece, replying, thread
+                )
+                return
+            except TelegramBadRequest as error:
+                if entities is None or not _refused_formatting(error):
+                    raise
+
+    async def _send_file(
+        self,
+        chat: int,
+        kind: MediaKind,
+        path: Path,
+        caption: str,
+        entities: list[MessageEntity] | None,
+        piece: Piece,
+        replying: ReplyParameters | None,
+        thread: int | None,
+    ) -> None:
+        """A photo (a document if Telegram refuses it as a photo) or a document, captioned."""
         if kind == "photo":
             try:
                 await self._bot.send_photo(
                     chat,
                     FSInputFile(path),
-                    caption=caption.text or None,
-                    caption_entities=caption.api_entities(),
+                    caption=caption or None,
+                    caption_entities=entities,
                     reply_markup=piece.keyboard,
                     reply_parameters=replying,
                     message_thread_id=thread,
@@ -250,8 +274,8 @@ class TelegramDelivery:
         await self._bot.send_document(
             chat,
             FSInputFile(path),
-            caption=caption.text or None,
-            caption_entities=caption.api_entities(),
+            caption=caption or None,
+            caption_entities=entities,
             reply_markup=piece.keyboard,
             reply_parameters=replying,
             message_thread_id=thread,
@@ -271,6 +295,14 @@ class TelegramDelivery:
             if row is not None and row.channel == "telegram":
                 origin = Incoming.model_validate(row.payload)
         return origin, index
+
+
+def _refused_formatting(error: TelegramBadRequest) -> bool:
+    """Telegram refused an entity (a link it won't open, a bad range): send the words plainly."""
+    if "entit" not in error.message:
+        return False
+    log.warning("Telegram refused the formatting (%s); sending plain text", error.message)
+    return True
 
 
 def _reply_target(chat: int, reply: Reply, origin: Incoming | None) -> int | None:

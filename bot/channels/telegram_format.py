@@ -2,7 +2,7 @@
 
 telegramify-markdown turns Markdown into plain text plus MessageEntity ranges, so nothing is
 ever escaped by hand and no parse_mode can reject a reply. Raw HTML in the Markdown is dropped,
-as CommonMark renderers do.
+as CommonMark renderers do. A link never hides where it goes: its address follows its label.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import telegramify_markdown
 from aiogram.types import MessageEntity
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 """Telegram's limit for one message, in UTF-16 code units after entities are parsed."""
 CAPTION_LIMIT = 1024
+LINK_SCHEMES = frozenset({"http", "https", "tg", "mailto"})
+"""What a tappable link may open; any other address (javascript:, file:) is shown, not linked."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ def render(markdown: str) -> Formatted:
     except Exception:
         log.exception("could not format a reply as Markdown; sending it as plain text")
         return Formatted(markdown.strip())
+    text, entities = _links_in_plain_sight(text, entities)
     stripped = text.rstrip()
     end = utf16_len(stripped)
     kept = tuple(
@@ -70,6 +74,42 @@ def render(markdown: str) -> Formatted:
         if entity.offset < end
     )
     return Formatted(stripped, kept)
+
+
+def _links_in_plain_sight(
+    text: str, entities: list[RenderedEntity]
+) -> tuple[str, list[RenderedEntity]]:
+    """Each link's address is written after its label (unless the label is the address), and
+    only links with a scheme in LINK_SCHEMES stay tappable."""
+    units = text.encode("utf-16-le")
+    links = sorted(
+        (entity for entity in entities if entity.type == "text_link"),
+        key=lambda entity: entity.offset,
+        reverse=True,
+    )
+    for link in links:
+        url = link.url or ""
+        if urlsplit(url).scheme.lower() not in LINK_SCHEMES:
+            entities = [entity for entity in entities if entity is not link]
+        start, end = link.offset * 2, (link.offset + link.length) * 2
+        label = units[start:end].decode("utf-16-le").strip()
+        if label in (url, url.removeprefix("mailto:")):
+            continue
+        shown = f" ({url})"
+        units = units[:end] + shown.encode("utf-16-le") + units[end:]
+        entities = [
+            _make_room(entity, link.offset + link.length, utf16_len(shown)) for entity in entities
+        ]
+    return units.decode("utf-16-le"), entities
+
+
+def _make_room(entity: RenderedEntity, at: int, size: int) -> RenderedEntity:
+    """The entity after `size` units were inserted at `at`: moved, or grown if it spans `at`."""
+    if entity.offset >= at:
+        return dataclasses.replace(entity, offset=entity.offset + size)
+    if entity.offset + entity.length > at:
+        return dataclasses.replace(entity, length=entity.length + size)
+    return entity
 
 
 def split(formatted: Formatted, limit: int = TEXT_LIMIT) -> list[Formatted]:

@@ -24,6 +24,7 @@ from aiogram.types import (
 
 from bot.context import AppContext
 from bot.messages import Attachment, AttachmentKind, Incoming
+from bot.text import clean_incoming
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class UpdateReader:
         if attachments and addressed:
             attachments = await self._download_for_member(str(user.id), chat.id, attachments)
         replied = message.reply_to_message
-        return Incoming(
+        incoming = Incoming(
             channel=CHANNEL,
             chat_id=str(chat.id),
             sender=str(user.id),
@@ -105,6 +106,7 @@ class UpdateReader:
             forwarded_from=_forwarded_from(message),
             edited=edited,
         )
+        return clean_incoming(incoming, self._app.settings.safety.max_message_chars)
 
     def _addressed(self, message: Message, text: str, entities: list[MessageEntity]) -> bool:
         """In groups: a command for this bot, an @mention of it, or a reply to one of its own."""
@@ -125,7 +127,7 @@ class UpdateReader:
             return None
         chat = question.chat
         shown = (question.text or question.caption) if isinstance(question, Message) else None
-        return Incoming(
+        incoming = Incoming(
             channel=CHANNEL,
             chat_id=str(chat.id),
             sender=str(query.from_user.id),
@@ -138,6 +140,7 @@ class UpdateReader:
             button=query.data,
             button_message_id=str(question.message_id),
         )
+        return clean_incoming(incoming, self._app.settings.safety.max_message_chars)
 
     async def _download_for_member(
         self, sender: str, chat_id: int, attachments: tuple[Attachment, ...]

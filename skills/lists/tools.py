@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field, field_validator
 
+from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge.vault import NoteChangedError
 from skills.lists import checklist
@@ -63,7 +64,8 @@ def _title_of(path: str) -> str:
 
 
 def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    shown = [escape(item) for item in items]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 Edit = Callable[[str], tuple[str, list[str], list[str]]]
@@ -92,9 +94,9 @@ async def add_items(ctx: ToolContext, args: ListItemsArgs) -> ToolResult:
     added, present = await _edit_list(ctx, path, lambda text: checklist.add(text, args.items))
     parts = []
     if added:
-        parts.append(f"Added {_join(added)} to {title}.")
+        parts.append(f"Added {_join(added)} to {escape(title)}.")
     if present:
-        parts.append(f"Already on {title}: {_join(present)}.")
+        parts.append(f"Already on {escape(title)}: {_join(present)}.")
     return ToolResult(
         text=" ".join(parts), data={"list": title, "added": added, "already_there": present}
     )
@@ -104,13 +106,13 @@ async def tick_items(ctx: ToolContext, args: ListItemsArgs) -> ToolResult:
     path = list_path(ctx, args.list_name)
     title = _title_of(path)
     if not (await ctx.services.vault.read(path)).exists:
-        raise ToolError(f"There is no {title} list yet.")
+        raise ToolError(f"There is no {escape(title)} list yet.")
     ticked, missing = await _edit_list(ctx, path, lambda text: checklist.tick(text, args.items))
     parts = []
     if ticked:
-        parts.append(f"Ticked off {_join(ticked)} on {title}.")
+        parts.append(f"Ticked off {_join(ticked)} on {escape(title)}.")
     if missing:
-        parts.append(f"Not on {title}: {_join(missing)}.")
+        parts.append(f"Not on {escape(title)}: {_join(missing)}.")
     return ToolResult(
         text=" ".join(parts), data={"list": title, "ticked": ticked, "not_found": missing}
     )
@@ -123,9 +125,9 @@ async def show_list(ctx: ToolContext, args: ListArgs) -> ToolResult:
     open_items = [entry.text for entry in entries if not entry.done]
     done = len(entries) - len(open_items)
     if not open_items:
-        text = f"The {title} list is empty."
+        text = f"The {escape(title)} list is empty."
     else:
-        text = f"**{title}**\n" + "\n".join(f"- {item}" for item in open_items)
+        text = f"**{escape(title)}**\n" + "\n".join(f"- {escape(item)}" for item in open_items)
     if done:
         text += f"\n({done} ticked off)"
     return ToolResult(text=text, data={"list": title, "open": open_items, "ticked_off": done})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlmodel import col, or_, select
 
+from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from storage.database import SessionFactory
 from storage.models import MemoryFact
@@ -48,7 +49,7 @@ async def remember(ctx: ToolContext, args: RememberArgs) -> ToolResult:
     text = " ".join(args.fact.split())
     private, shared = await facts_for(ctx.services.sessions, ctx.member.id)
     if text.casefold() in {fact.text.casefold() for fact in (*private, *shared)}:
-        return ToolResult(text=f"I already know that: {text}")
+        return ToolResult(text=f"I already know that: {escape(text)}")
     if len(private) + len(shared) >= MAX_FACTS:
         raise ToolError("My memory is full; ask me to forget something first.")
     async with ctx.services.sessions() as session:
@@ -61,8 +62,10 @@ async def remember(ctx: ToolContext, args: RememberArgs) -> ToolResult:
             )
         )
         await session.commit()
-    whose = "for the whole family" if args.household else f"for you, {ctx.member.name}"
-    return ToolResult(text=f"I'll remember that {whose}: {text}", data={"remembered": text})
+    whose = "for the whole family" if args.household else f"for you, {escape(ctx.member.name)}"
+    return ToolResult(
+        text=f"I'll remember that {whose}: {escape(text)}", data={"remembered": text}
+    )
 
 
 async def forget(ctx: ToolContext, args: ForgetArgs) -> ToolResult:
@@ -84,7 +87,7 @@ async def forget(ctx: ToolContext, args: ForgetArgs) -> ToolResult:
         return ToolResult(text="I don't remember anything like that.")
     if not allowed:
         raise ToolError("Only a parent or an adult can make me forget household facts.")
-    gone = "; ".join(row.text for row in allowed)
+    gone = "; ".join(escape(row.text) for row in allowed)
     return ToolResult(text=f"Forgotten: {gone}", data={"forgotten": [r.text for r in allowed]})
 
 
@@ -95,9 +98,12 @@ async def list_facts(ctx: ToolContext, _args: NoArgs) -> ToolResult:
         return ToolResult(text="I haven't been asked to remember anything yet.")
     lines = []
     if private:
-        lines += [f"**Just for you, {ctx.member.name}**", *(f"- {fact}" for fact in private)]
+        lines += [
+            f"**Just for you, {escape(ctx.member.name)}**",
+            *(f"- {escape(fact)}" for fact in private),
+        ]
     if shared:
-        lines += ["**For the whole family**", *(f"- {fact}" for fact in shared)]
+        lines += ["**For the whole family**", *(f"- {escape(fact)}" for fact in shared)]
     return ToolResult(text="\n".join(lines), data={"private": private, "household": shared})
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge.vault import NoteChangedError, NoteText, Vault
 from skills.notes.settings import NotesSettings
@@ -80,31 +81,35 @@ async def create(ctx: ToolContext, args: CreateArgs) -> ToolResult:
             path, new_note(args.text, args.tags, ctx.services.clock.now()), expected_version=""
         )
     except NoteChangedError:
-        raise ToolError(f"There is already a note called [[{path[:-3]}]].") from None
-    return ToolResult(text=f"Created [[{path[:-3]}]].", data={"path": path})
+        raise ToolError(f"There is already a note called [[{escape(path[:-3])}]].") from None
+    return ToolResult(text=f"Created [[{escape(path[:-3])}]].", data={"path": path})
 
 
 async def append(ctx: ToolContext, args: AppendArgs) -> ToolResult:
     path = note_path(args.title)
     if not (await ctx.services.vault.read(path)).exists:
-        raise ToolError(f"There is no note called [[{path[:-3]}]] yet.")
+        raise ToolError(f"There is no note called [[{escape(path[:-3])}]] yet.")
     await append_to(ctx.services.vault, path, args.text)
-    return ToolResult(text=f"Added to [[{path[:-3]}]].", data={"path": path})
+    return ToolResult(text=f"Added to [[{escape(path[:-3])}]].", data={"path": path})
 
 
 async def read(ctx: ToolContext, args: NoteArgs) -> ToolResult:
     path = note_path(args.title)
     note = await ctx.services.vault.read(path)
     if not note.exists:
-        raise ToolError(f"There is no note called [[{path[:-3]}]].")
+        raise ToolError(f"There is no note called [[{escape(path[:-3])}]].")
     text = note.text if len(note.text) <= MAX_READ_CHARS else note.text[:MAX_READ_CHARS] + "…"
-    return ToolResult(text=f"**[[{path[:-3]}]]**\n{text}", data={"path": path, "text": text})
+    return ToolResult(
+        text=f"**[[{escape(path[:-3])}]]**\n{text}", data={"path": path, "text": text}
+    )
 
 
 async def delete(ctx: ToolContext, args: NoteArgs) -> ToolResult:
     path = note_path(args.title)
     moved = await ctx.services.vault.trash(path)
-    return ToolResult(text=f"Moved [[{path[:-3]}]] to the trash ({moved}).", data={"trash": moved})
+    return ToolResult(
+        text=f"Moved [[{escape(path[:-3])}]] to the trash ({moved}).", data={"trash": moved}
+    )
 
 
 async def daily(ctx: ToolContext, args: DailyArgs) -> ToolResult:
@@ -113,7 +118,7 @@ async def daily(ctx: ToolContext, args: DailyArgs) -> ToolResult:
     path = f"{settings.daily_folder}/{today.strftime(settings.daily_format)}.md".lstrip("/")
     stamp = today.strftime("%H:%M")
     await append_to(ctx.services.vault, path, f"- {stamp} {args.text.strip()}", separator="\n")
-    return ToolResult(text=f"Added to today's note [[{path[:-3]}]].", data={"path": path})
+    return ToolResult(text=f"Added to today's note [[{escape(path[:-3])}]].", data={"path": path})
 
 
 CREATE = Tool(

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 from aiohttp import BodyPartReader, web
 
@@ -824,6 +825,8 @@ class FakeTelegram:
             if given is not None and not isinstance(given, list):
                 raise bad_request(f"can't parse {entities_key} JSON object")
             entities = [dict(entity) for entity in given or []]
+            for entity in entities:
+                _check_entity_url(entity)
         if not text.strip():
             raise bad_request("text must be non-empty")
         if utf16_len(text) > limit:
@@ -900,3 +903,14 @@ class FakeTelegram:
             chat, p, caption, entities, source=p.get("caption"), kind=kind, file=file
         )
         return self._message_api(message)
+
+
+def _check_entity_url(entity: JsonObject) -> None:
+    """The Bot API refuses a text_link whose URL is not a web, tg or mailto address."""
+    if entity.get("type") != "text_link":
+        return
+    url = urlsplit(str(entity.get("url", "")))
+    if url.scheme in ("http", "https") and not url.hostname:
+        raise bad_request("can't parse entities: wrong HTTP URL specified")
+    if url.scheme not in ("http", "https", "tg", "mailto"):
+        raise bad_request("can't parse entities: unsupported URL protocol")

@@ -8,6 +8,7 @@ import pytest
 
 from bot.channels.common import split_markdown
 from bot.channels.matrix_format import draft_text, edit_content, relation, text_content, to_html
+from bot.markdown import escape
 
 
 def test_plain_text_needs_no_html() -> None:
@@ -48,7 +49,7 @@ def test_links_and_code_keep_their_useful_attributes() -> None:
     html = to_html("[docs](https://example.org)\n\n```python\nprint(1)\n```")
 
     assert html == (
-        '<p><a href="https://example.org">docs</a></p>\n'
+        '<p><a href="https://example.org">docs</a> (https://example.org)</p>\n'
         '<pre><code class="language-python">print(1)\n</code></pre>'
     )
 
@@ -111,3 +112,19 @@ def test_an_edit_replaces_the_draft_and_falls_back_to_a_starred_body() -> None:
 def test_a_draft_is_marked_as_still_growing_and_never_too_long() -> None:
     assert draft_text("Mix the flour") == "Mix the flour …"
     assert len(draft_text("word " * 10_000)) <= 12_000
+
+
+def test_issue10_item6_matrix_shows_link_addresses_and_member_words_as_typed() -> None:
+    html = to_html("Log in at [Bank login](https://evil.example/login), not [x](javascript:x())")
+
+    assert html == (
+        '<p>Log in at <a href="https://evil.example/login">Bank login</a> '
+        "(https://evil.example/login), not [x](javascript:x())</p>"
+    )
+    assert to_html("<https://example.org>") == (
+        '<p><a href="https://example.org">https://example.org</a></p>'
+    )
+    item = escape("[Bank login](https://evil.example/login) **now**")
+    assert to_html(f"- {item}") == (
+        "<ul>\n<li>[Bank login](https://evil.example/login) **now**</li>\n</ul>"
+    )

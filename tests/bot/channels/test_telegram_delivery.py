@@ -144,3 +144,16 @@ async def test_a_missing_file_still_delivers_the_words(
     await channel.send(ANA, reply, "k:3")
 
     assert [m.kind for m in telegram.sent_messages(ANA_CHAT.id)] == ["text"]
+
+
+async def test_issue10_item6_a_link_telegram_refuses_still_arrives_as_plain_text(
+    channel: TelegramChannel, telegram: FakeTelegram, chart: Path
+) -> None:
+    broken = "See **the box** at [status](http:///status)"
+
+    await channel.send(ANA, Reply(text=broken), "k:1")
+    await channel.send(ANA, Reply(text=broken, image_path=str(chart)), "k:2")
+
+    message, photo = telegram.sent_messages(ANA_CHAT.id)
+    assert (message.text, message.entities) == ("See the box at status (http:///status)", [])
+    assert (photo.kind, photo.text, photo.entities) == ("photo", message.text, [])

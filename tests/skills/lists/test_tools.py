@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.actions import ActionResult, Turn, run_action
+from bot.channels.telegram_format import render
 from bot.context import AppContext
 from bot.family import Member
 from skills.lists import checklist
@@ -284,3 +285,17 @@ async def test_issue10_item7_a_nul_in_an_item_never_reaches_the_list(
     await ask("lists.add", items=["oat\x00 milk\x1b"])
 
     assert shopping(app) == "# Shopping\n\n- [ ] oat milk\n"
+
+
+async def test_issue10_item6_items_show_as_written_never_as_ticks_or_hidden_links(
+    app: AppContext, ask: Ask
+) -> None:
+    items = ["[x] fake-done", "[Bank login](https://evil.example/login)"]
+    await ask("lists.add", items=items)
+
+    shown = render((await ask("lists.show")).text)
+
+    assert shown.text == "Shopping\n⦁ [x] fake-done\n⦁ [Bank login](https://evil.example/login)"
+    assert [entity.type for entity in shown.entities] == ["bold"]
+    added = render((await ask("lists.add", items=["*milk*"])).text)
+    assert added.text == "Added *milk* to Shopping."
