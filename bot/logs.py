@@ -75,6 +75,19 @@ class RedactSecrets(logging.Filter):
         self._redact.add(secrets)
 
 
+NOISY_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "aiosqlite",
+    "alembic",
+    "chromadb",
+    "bm25s",
+    "nio",
+    "apscheduler",
+)
+"""Libraries whose INFO lines say nothing a household needs; they log warnings and up."""
+
+
 def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = None) -> None:
     """Configures the root logger once; `file` sends logs there instead of stderr."""
     if file is not None:
@@ -89,7 +102,7 @@ def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = No
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "chromadb", "bm25s", "nio"):
+    for noisy in NOISY_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.context import AppContext
 from bot.family import Member
 from bot.messages import Incoming, Outcome, Reply
+from bot.notify import PRIVATE_CHAT_CHANNELS, record_private_chat
 from bot.streaming import ReplyStream
 
 log = logging.getLogger("gepeto.messages")
@@ -101,6 +102,11 @@ def identify(app: AppContext, strangers: StrangerHandler) -> Middleware:
         if member is None:
             return await strangers(app, incoming)
         request.member = member
+        if not incoming.is_group and incoming.channel in PRIVATE_CHAT_CHANNELS:
+            # Remembered so that pushes (reminders, nags) can reach the member here later.
+            await record_private_chat(
+                app.sessions, app.clock, member.id, incoming.channel, incoming.chat_id
+            )
         return await call_next(request)
 
     return middleware

@@ -1,4 +1,4 @@
-"""The family's tables: household, members, identities, inbox, outbox, confirmations, audit."""
+"""The family's tables: household, members, inbox, outbox, confirmations, audit, scheduled jobs."""
 
 from __future__ import annotations
 
@@ -222,3 +222,68 @@ class MemoryFact(SQLModel, table=True):
     text: str = Field(sa_column=Column(String(500), nullable=False))
     created_by: int | None = Field(default=None)
     created_at: datetime = _time()
+
+
+class MemberChat(SQLModel, table=True):
+    """A member's private chat on one channel, recorded when they write from it, for pushes."""
+
+    __tablename__ = "member_chat"
+    __table_args__ = (UniqueConstraint("member_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    last_seen_at: datetime = _time()
+
+
+class ScheduledJob(SQLModel, table=True):
+    """Timed work (a reminder, a chore nag, an agenda); the truth the scheduler re-reads."""
+
+    __tablename__ = "scheduled_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    skill: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=64)
+    key: str = Field(max_length=255, unique=True)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    channel: str | None = Field(default=None, max_length=16)
+    chat_id: str | None = Field(default=None, max_length=255)
+    payload: dict[str, Any] = _json()
+    rrule: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    starts_at: datetime | None = _time(nullable=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    next_run_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    catch_up_s: int
+    state: str = Field(default="scheduled", max_length=16, index=True)
+    last_fired_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time()
+
+
+class JobFiring(SQLModel, table=True):
+    """One occurrence of a job, claimed before it is dispatched; the key of exactly-once firing."""
+
+    __tablename__ = "job_firing"
+    __table_args__ = (UniqueConstraint("job_id", "occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("scheduled_job.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    occurrence: datetime = _time()
+    status: str = Field(default="started", max_length=16, index=True)
+    late_by_s: int = 0
+    coalesced: int = 0
+    attempts: int = 1
+    error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    started_at: datetime = _time()
+    finished_at: datetime | None = _time(nullable=True)
