@@ -24,6 +24,7 @@ from bot.context import AppContext, LoadedSkill
 from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
+from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
 from bot.logs import add_secrets
 from bot.messages import Outcome
@@ -37,9 +38,11 @@ from bot.middlewares import (
     refuse_too_long,
     skip_unaddressed,
 )
+from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.redact import Redactor
 from bot.router import Router
+from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
 from bot.skills import load_skills, skill_settings
 from bot.tools import ToolRegistry
@@ -96,6 +99,23 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
         knowledge = VaultSearch(settings, llm)
         family = Family(sessions, clock, settings.household.name)
         vault = Vault(settings.vault.path)
+        notify = Notifier(sessions, clock)
+        redact = Redactor(config.secrets.values())
+        started: dict[str, LoadedSkill] = {}
+
+        async def dispatch(firing: Firing) -> None:
+            """Hands a scheduled firing to the job kind of the skill that filed it."""
+            loaded = started.get(firing.skill)
+            kind = (
+                next((k for k in loaded.skill.jobs if k.name == firing.kind), None)
+                if loaded
+                else None
+            )
+            if loaded is None or kind is None:
+                raise LookupError(f"no skill handles {firing.skill}/{firing.kind} jobs any more")
+            await kind.run(loaded.services, firing)
+
+        scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone)
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
@@ -116,16 +136,19 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                         vault=vault,
                         search=knowledge,
                         llm=llm,
+                        notify=notify,
+                        jobs=SkillJobs(scheduler, skill.name),
                         workers=workers,
                         log=logging.getLogger(f"gepeto.skills.{skill.name}"),
                     ),
                 )
                 for skill in skills
             )
+            started.update((each.skill.name, each) for each in loaded)
             running.callback(knowledge.close)
             running.callback(workers.close)
             for each in loaded:
-                await _start(each, config, running)
+                await _start(each, config, redact, running)
             yield AppContext(
                 config=config,
                 engine=engine,
@@ -138,6 +161,9 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 vault=vault,
                 skills=loaded,
                 commands=handlers.commands.table(skills),
+                notify=notify,
+                scheduler=scheduler,
+                redact=redact,
                 workers=workers,
                 llm=llm,
                 knowledge=knowledge,
@@ -146,13 +172,17 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
         await engine.dispose()
 
 
-async def _start(loaded: LoadedSkill, config: Config, running: contextlib.AsyncExitStack) -> None:
+async def _start(
+    loaded: LoadedSkill, config: Config, redact: Redactor, running: contextlib.AsyncExitStack
+) -> None:
     """Enters a skill's setup with its secrets; what it yields is the skill's client."""
     skill = loaded.skill
     if skill.setup is None:
         return
     secrets = config.skill_secrets(skill.secrets)
-    add_secrets(secret.get_secret_value() for secret in secrets.values())
+    values = [secret.get_secret_value() for secret in secrets.values()]
+    add_secrets(values)
+    redact.add(values)
     client = await running.enter_async_context(skill.setup(loaded.services, secrets))
     if client is not None:
         loaded.services.held["client"] = client
@@ -160,6 +190,7 @@ async def _start(loaded: LoadedSkill, config: Config, running: contextlib.AsyncE
 
 def build_router(app: AppContext, outbox: Outbox) -> Router:
     """The one place the pipeline is assembled: the middlewares in order, then the handlers."""
+    app.notify.wake_with(outbox.wake)
     safety = app.settings.safety
     middlewares: list[Middleware] = [
         log_messages,
@@ -196,7 +227,7 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     A channel that fails is restarted; one that raises ChannelFatal stops everything, and
     `serve` raises it after the orderly shutdown.
     """
-    outbox = Outbox(app.sessions, app.clock, Redactor(app.config.secrets.values()))
+    outbox = Outbox(app.sessions, app.clock, app.redact)
     router = build_router(app, outbox)
     for channel in channels:
         outbox.register(channel.name, channel.send)
@@ -217,6 +248,7 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     guard = DatabaseGuard(app, channels)
     guarding = asyncio.create_task(guard.watch(), name="database-guard")
     background.append(guarding)
+    background.append(asyncio.create_task(app.scheduler.run(), name="scheduler"))
     outbox_task = asyncio.create_task(outbox.run(), name="outbox")
     heartbeat_task = asyncio.create_task(beat(app), name="heartbeat")
     channel_tasks = [asyncio.create_task(supervise(c, router), name=c.name) for c in channels]

@@ -24,7 +24,6 @@ from bot.family import FamilyError
 from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
-from bot.redact import Redactor
 from bot.skills import SkillLoadError
 from bot.vault_search import IndexBusyError
 from knowledge import answers
@@ -145,7 +144,7 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
             console = ConsoleChannel(
                 ctx.clock, as_, max_message_chars=ctx.settings.safety.max_message_chars
             )
-            outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
+            outbox = Outbox(ctx.sessions, ctx.clock, ctx.redact)
             outbox.register(CHANNEL, console.send)
             router = build_router(ctx, outbox)
             router.stream_openers[CHANNEL] = console.open_stream
@@ -171,7 +170,7 @@ def say(
             async def collect(_chat: str, reply: Reply, _key: str) -> None:
                 delivered.append(reply)
 
-            outbox = Outbox(ctx.sessions, ctx.clock, Redactor(ctx.config.secrets.values()))
+            outbox = Outbox(ctx.sessions, ctx.clock, ctx.redact)
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
             limit = ctx.settings.safety.max_message_chars

@@ -12,6 +12,9 @@ from bot.config import Config, RolePermissions, Settings
 from bot.family import Family
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
+from bot.notify import Notifier
+from bot.redact import Redactor
+from bot.scheduler import Scheduler
 from bot.services import SkillServices
 from bot.skills import Command, Skill
 from bot.tools import AnyTool, ToolRegistry
@@ -42,6 +45,9 @@ class AppContext:
     vault: Vault
     skills: tuple[LoadedSkill, ...]
     commands: tuple[Command, ...]
+    notify: Notifier
+    scheduler: Scheduler
+    redact: Redactor
     workers: WorkerPool
     llm: LLMClient | None = None
     knowledge: VaultSearch | None = None

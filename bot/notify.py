@@ -96,6 +96,10 @@ class Notifier:
         self._clock = clock
         self._wake = wake
 
+    def wake_with(self, wake: Callable[[], None]) -> None:
+        """Wakes this outbox whenever a push is queued (the outbox of the running bot)."""
+        self._wake = wake
+
     async def push(self, recipient: Recipient, reply: Reply, key: str) -> bool:
         """Queues the reply for the recipient; False when a push with this key was queued before.
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import HouseholdSettings
     from bot.family import Family
+    from bot.jobs import SkillJobs
     from bot.llm.client import LLMClient
+    from bot.notify import Notifier
     from bot.vault_search import VaultSearch
     from bot.workers import WorkerPool
     from knowledge.vault import Vault
@@ -49,6 +51,8 @@ class SkillServices:
     vault: Vault
     search: VaultSearch | None
     llm: LLMClient | None
+    notify: Notifier
+    jobs: SkillJobs
     workers: WorkerPool
     log: logging.Logger
     held: dict[str, object] = field(default_factory=dict, repr=False)

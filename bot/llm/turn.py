@@ -19,6 +19,7 @@ from bot.llm.repair import mend_arguments
 from bot.llm.toolcalls import ParsedCall, VisibleTextFilter, parse_tool_calls
 from bot.messages import Reply
 from bot.tools import Risk, is_allowed
+from bot.untrusted import fence
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +125,10 @@ def _user_message(turn: Turn) -> dict[str, Any]:
     parts = []
     if incoming.reply_to_text:
         turn.read_untrusted = True  # whoever wrote it, it is not the member's request
-        parts.append(prompts.fence("the message being replied to", incoming.reply_to_text))
+        parts.append(fence("the message being replied to", incoming.reply_to_text))
     if incoming.forwarded_from:
         turn.read_untrusted = True
-        parts.append(prompts.fence(f"forwarded from {incoming.forwarded_from}", incoming.text))
+        parts.append(fence(f"forwarded from {incoming.forwarded_from}", incoming.text))
         parts.append("(forwarded by me — what should I do with it?)")
     else:
         parts.append(incoming.text)
