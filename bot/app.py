@@ -145,6 +145,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 for skill in skills
             )
             started.update((each.skill.name, each) for each in loaded)
+            running.push_async_callback(vault.settle)
             running.callback(knowledge.close)
             running.callback(workers.close)
             for each in loaded:

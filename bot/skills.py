@@ -73,8 +73,18 @@ class JobKind:
     run: Callable[[SkillServices, Firing], Awaitable[None]]
 
 
-ContextProvider = Callable[["SkillServices", "Member"], Awaitable[Sequence[str]]]
-"""Lines for the model's system prompt about this member (already fenced where untrusted)."""
+@dataclass(frozen=True)
+class PromptContext:
+    """Lines for the model's system prompt; `from_others` when they hold others' words."""
+
+    lines: tuple[str, ...] = ()
+    from_others: bool = False
+    """True makes the turn untrusted: anything above `read` then asks the member first."""
+
+
+ContextProvider = Callable[["SkillServices", "Member"], Awaitable[PromptContext]]
+"""What the model should know about this member from the skill (fenced where untrusted).
+Only called for members who may use one of the skill's `read` tools."""
 DoctorChecks = Callable[["SkillServices"], Awaitable[Sequence["Check"]]]
 Setup = Callable[["SkillServices", Mapping[str, SecretStr]], AbstractAsyncContextManager[object]]
 """Entered at start-up with the skill's secrets, closed at shutdown; what it yields is the

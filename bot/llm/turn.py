@@ -115,7 +115,10 @@ async def skill_context(turn: Turn) -> list[str]:
             is_allowed(permissions, tool.name) and tool.risk == Risk.READ for tool in skill.tools
         )
         if skill.context is not None and readable:
-            lines += await skill.context(loaded.services, turn.member)
+            context = await skill.context(loaded.services, turn.member)
+            lines += context.lines
+            if context.from_others:
+                turn.read_untrusted = True
     return lines
 
 
