@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 SLOT = re.compile(r"\{(\w+)\}")
+REGEX_PARTS = re.compile(r"\([^)]*\)[?*+]?|[\\^$.|?*+\[\]]")
 SLOT_PATTERNS = {"items": r".+?", "text": r".+?", "word": r"[\w'’-]+(?: [\w'’-]+)?"}
 ITEM_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+|und\s+)?|\s+(?:and|und|&|e|y|et)\s+", re.I)
 POLITE_WORDS = re.compile(
@@ -35,6 +36,8 @@ class Intent:
     defaults: dict[str, Any]
     unless: tuple[re.Pattern[str], ...] = ()
     whole_text: str | None = None
+    weights: tuple[int, ...] = ()
+    """Per pattern, how many literal characters it has: the more, the more specific."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def compile_pattern(template: str, slots: dict[str, str]) -> re.Pattern[str]:
 
 
 class FastPath:
-    """Tries every intent's patterns in order; the first full match wins."""
+    """Tries every intent's patterns; the most specific full match wins (most literal text),
+    so "where is {text}" never takes "where is the shopping list" from the lists skill,
+    whichever skill was loaded first. Ties go to the earlier intent."""
 
     def __init__(self, intents: Iterable[Intent] = ()) -> None:
         self.intents = list(intents)
@@ -86,17 +91,22 @@ class FastPath:
 
     def match(self, text: str) -> FastMatch | None:
         cleaned = normalize(text)
+        best: tuple[int, Intent, re.Match[str]] | None = None
         for intent in self.intents:
             if any(pattern.match(cleaned) for pattern in intent.unless):
                 continue
-            for pattern in intent.patterns:
+            for index, pattern in enumerate(intent.patterns):
                 found = pattern.match(cleaned)
-                if found:
-                    args = _arguments(intent, found)
-                    if intent.whole_text:
-                        args[intent.whole_text] = text.strip()
-                    return FastMatch(tool=intent.tool, args=args)
-        return None
+                weight = intent.weights[index] if index < len(intent.weights) else 0
+                if found and (best is None or weight > best[0]):
+                    best = (weight, intent, found)
+        if best is None:
+            return None
+        _weight, intent, found = best
+        args = _arguments(intent, found)
+        if intent.whole_text:
+            args[intent.whole_text] = text.strip()
+        return FastMatch(tool=intent.tool, args=args)
 
 
 def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
@@ -106,6 +116,12 @@ def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
             continue
         args[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
     return args
+
+
+def _literal_length(template: str) -> int:
+    """Characters a template always matches: no slots, no (a|b) choices, no regex signs."""
+    fixed = REGEX_PARTS.sub("", SLOT.sub("", template))
+    return len(" ".join(fixed.split()))
 
 
 def _read_intents(path: Path) -> list[Intent]:
@@ -128,6 +144,7 @@ def _read_intents(path: Path) -> list[Intent]:
                     defaults=dict(entry.get("defaults", {})),
                     unless=tuple(re.compile(rf"^{u}", re.I) for u in entry.get("unless", [])),
                     whole_text=entry.get("whole_text"),
+                    weights=tuple(_literal_length(t) for t in templates),
                 )
             )
         except (KeyError, PhraseError, re.error) as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -29,13 +30,6 @@ if TYPE_CHECKING:
     from bot.scheduler import Firing
     from bot.services import SkillServices
 
-BUILTIN_SKILLS = (
-    "skills.lists",
-    "skills.notes",
-    "skills.knowledge",
-    "skills.memory",
-    "skills.system",
-)
 SKILL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -116,10 +110,19 @@ class SkillLoadError(Exception):
     """A configured skill module that cannot be used; names the module and why."""
 
 
+def builtin_skills() -> list[str]:
+    """Every package under `skills/`, by name: a new skill folder is found without an edit."""
+    import skills
+
+    return sorted(
+        f"skills.{module.name}" for module in pkgutil.iter_modules(skills.__path__) if module.ispkg
+    )
+
+
 def load_skills(plugins: Iterable[str] = ()) -> list[Skill]:
     """Imports every built-in skill and each `[skills] plugins` module, in that order."""
     found: list[Skill] = []
-    for module_name in (*BUILTIN_SKILLS, *plugins):
+    for module_name in (*builtin_skills(), *plugins):
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:

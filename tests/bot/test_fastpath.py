@@ -113,7 +113,7 @@ def test_a_slot_without_a_kind_is_refused(tmp_path: Path) -> None:
         FastPath.from_files([phrases])
 
 
-def test_the_first_matching_intent_wins(tmp_path: Path) -> None:
+def test_the_most_specific_intent_wins_and_ties_go_to_the_first(tmp_path: Path) -> None:
     phrases = tmp_path / "phrases.toml"
     phrases.write_text(
         '[[intent]]\ntool = "a.first"\nen = ["ring the bell"]\n'
@@ -125,6 +125,25 @@ def test_the_first_matching_intent_wins(tmp_path: Path) -> None:
 
     assert fastpath.match("Ring the bell") == FastMatch(tool="a.first", args={})
     assert fastpath.match("ring the gong") == FastMatch(tool="b.second", args={"loud": True})
+
+
+def test_a_catch_all_question_never_takes_a_specific_phrase_from_a_later_skill(
+    tmp_path: Path,
+) -> None:
+    general = tmp_path / "general.toml"
+    general.write_text(
+        '[[intent]]\ntool = "knowledge.ask"\nwhole_text = "question"\nen = ["where is {text}"]\n'
+        'slots = { text = "text" }\n',
+        encoding="utf-8",
+    )
+    specific = tmp_path / "specific.toml"
+    specific.write_text(
+        '[[intent]]\ntool = "lists.show"\nen = ["where is the shopping list"]\n', "utf-8"
+    )
+    fastpath = FastPath.from_files([general, specific])
+
+    assert fastpath.match("where is the shopping list?") == FastMatch(tool="lists.show", args={})
+    assert fastpath.match("where is the drill").tool == "knowledge.ask"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
