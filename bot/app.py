@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,7 @@ import handlers
 import handlers.commands
 import handlers.strangers
 from bot.actions import Turn
+from bot.channels import console
 from bot.channels.base import Channel
 from bot.channels.supervisor import ChannelFatal, supervise
 from bot.clock import Clock, SystemClock
@@ -27,6 +28,7 @@ from bot.fastpath import FastPath
 from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
 from bot.logs import add_secrets
+from bot.media import Media
 from bot.messages import Outcome
 from bot.middlewares import (
     Middleware,
@@ -92,6 +94,13 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
     engine = create_engine(settings.storage.resolved_database_url())
     clock = clock or SystemClock()
     workers = WorkerPool(settings.workers.limits, settings.workers.default_limit)
+    media = Media(
+        settings.storage.data_dir / "media",
+        clock,
+        settings.media.max_bytes,
+        timedelta(hours=settings.media.keep_hours),
+    )
+    media.register(console.CHANNEL, console.read_local_file)
     try:
         await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
         sessions = session_factory(engine)
@@ -139,6 +148,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                         notify=notify,
                         jobs=SkillJobs(scheduler, skill.name),
                         workers=workers,
+                        media=media,
                         log=logging.getLogger(f"gepeto.skills.{skill.name}"),
                     ),
                 )
@@ -166,6 +176,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 scheduler=scheduler,
                 redact=redact,
                 workers=workers,
+                media=media,
                 llm=llm,
                 knowledge=knowledge,
             )
@@ -235,6 +246,9 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         opener = getattr(channel, "open_stream", None)
         if opener is not None:
             router.stream_openers[channel.name] = opener
+        fetcher = getattr(channel, "fetch_media", None)
+        if fetcher is not None:
+            app.media.register(channel.name, fetcher)
     resumed = await router.resume()
     if resumed:
         log.info("handled %d message(s) left over from the last run", resumed)

@@ -194,6 +194,13 @@ class WorkerSettings(Section):
     default_limit: int = Field(default=1, ge=1, le=16)
 
 
+class MediaSettings(Section):
+    """Files members send: the most one may weigh, and how long a downloaded copy is kept."""
+
+    max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    keep_hours: float = Field(default=24.0, gt=0)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -211,6 +218,7 @@ class Settings(Section):
     knowledge: KnowledgeSettings = KnowledgeSettings()
     skills: SkillSettings = SkillSettings()
     workers: WorkerSettings = WorkerSettings()
+    media: MediaSettings = MediaSettings()
     logging: LoggingSettings = LoggingSettings()
 
 

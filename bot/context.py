@@ -12,6 +12,7 @@ from bot.config import Config, RolePermissions, Settings
 from bot.family import Family
 from bot.fastpath import FastPath
 from bot.llm.client import LLMClient
+from bot.media import Media
 from bot.notify import Notifier
 from bot.redact import Redactor
 from bot.scheduler import Scheduler
@@ -49,6 +50,7 @@ class AppContext:
     scheduler: Scheduler
     redact: Redactor
     workers: WorkerPool
+    media: Media
     llm: LLMClient | None = None
     knowledge: VaultSearch | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 AttachmentKind = Literal["voice", "audio", "photo", "document"]
 Route = Literal[
@@ -18,16 +18,39 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class EncryptedMedia(Frozen):
+    """How to decrypt an end-to-end encrypted file (Matrix): AES-CTR key, IV, SHA-256."""
+
+    key: str
+    iv: str
+    sha256: str
+
+
 class Attachment(Frozen):
-    """A file that came with a message; `path` is set once the channel has downloaded it."""
+    """A file that came with a message: a reference the channel's fetcher can download.
+
+    The inbox keeps only this reference; a handler that needs the bytes asks
+    `app.media.fetch(incoming, attachment)`.
+    """
 
     kind: AttachmentKind
-    file_id: str = ""
-    path: str | None = None
+    file_id: str = Field(default="", description="Telegram's file_id, a Matrix mxc:// URL")
+    unique_id: str | None = Field(
+        default=None, description="the same file's id across bots and time (Telegram)"
+    )
     mime_type: str | None = None
     name: str | None = None
     size: int | None = None
     duration_s: float | None = None
+    encryption: EncryptedMedia | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _forget_old_download_path(cls, data: Any) -> Any:
+        """Inbox rows from before references kept the channel's download path; it is gone."""
+        if isinstance(data, dict) and "path" in data:
+            return {key: value for key, value in data.items() if key != "path"}
+        return data
 
 
 class Incoming(Frozen):

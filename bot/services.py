@@ -2,7 +2,7 @@
 
 Never the whole app, the engine or a secret: a skill gets sessions, the clock, the shared HTTP
 client, the vault and its search, the LLM, `notify.push`, the scheduler, the worker pool, the
-household's settings, its own settings section and a logger named after it.
+downloader of members' files, the household's settings, its own settings section and a logger.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.family import Family
     from bot.jobs import SkillJobs
     from bot.llm.client import LLMClient
+    from bot.media import Media
     from bot.notify import Notifier
     from bot.vault_search import VaultSearch
     from bot.workers import WorkerPool
@@ -54,6 +55,7 @@ class SkillServices:
     notify: Notifier
     jobs: SkillJobs
     workers: WorkerPool
+    media: Media
     log: logging.Logger
     held: dict[str, object] = field(default_factory=dict, repr=False)
     """What the skill's `setup` yielded while the bot runs (its client)."""

@@ -1,13 +1,13 @@
 """The worker pool: CPU-heavy work (transcription, OCR, charts) off the event loop, bounded.
 
-Each kind of work has its own limit, so three voice notes waiting for Whisper never take the
-threads a vault write or a receipt needs; the event loop itself never runs the work.
+Each kind of work has its own limit and its own threads, so three voice notes waiting for
+Whisper never take the threads a receipt's OCR needs, and the event loop (vault writes, replies)
+never runs the work itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +26,8 @@ class WorkerPool:
         self._limits = dict(limits or {})
         self._default = max(1, default_limit)
         self._gates: dict[str, asyncio.Semaphore] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._running: dict[str, int] = {}
+        self._executors: dict[str, ThreadPoolExecutor] = {}
 
     def limit(self, kind: str) -> int:
         return max(1, self._limits.get(kind, self._default))
@@ -37,24 +38,29 @@ class WorkerPool:
         if gate is None:
             gate = self._gates[kind] = asyncio.Semaphore(self.limit(kind))
         async with gate:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                self._pool(), functools.partial(work, *args, **kwargs)
-            )
+            self._running[kind] = self._running.get(kind, 0) + 1
+            try:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(
+                    self._pool(kind), functools.partial(work, *args, **kwargs)
+                )
+            finally:
+                self._running[kind] -= 1
 
     def busy(self) -> dict[str, int]:
         """How many slots of each kind are taken right now (for /status and metrics)."""
-        return {kind: self.limit(kind) - gate._value for kind, gate in self._gates.items()}
+        return dict(self._running)
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            workers = sum(self._limits.values()) + self._default
-            self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="worker")
-        return self._executor
+    def _pool(self, kind: str) -> ThreadPoolExecutor:
+        executor = self._executors.get(kind)
+        if executor is None:
+            executor = self._executors[kind] = ThreadPoolExecutor(
+                max_workers=self.limit(kind), thread_name_prefix=f"worker-{kind}"
+            )
+        return executor
 
     def close(self) -> None:
         """Waits for running work and frees the threads (at shutdown)."""
-        if self._executor is not None:
-            with contextlib.suppress(RuntimeError):
-                self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        executors, self._executors = self._executors, {}
+        for executor in executors.values():
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,12 +1,13 @@
 """Voice notes, audio, photos and files: each goes to the skill that handles its kind.
 
 Nothing is silently dropped: a kind no skill handles gets a sentence saying so, and a caption
-is still handled as text.
+is still handled as text. A file a skill could not download (too large, gone) gets its sentence.
 """
 
 from __future__ import annotations
 
 from bot.actions import Turn
+from bot.media import MediaProblem
 from bot.messages import Outcome
 from bot.replies import say
 from handlers import text
@@ -27,7 +28,10 @@ async def handle(turn: Turn) -> Outcome:
         for handler in loaded.skill.media:
             mine = tuple(a for a in attachments if a.kind in handler.kinds)
             if mine:
-                handled = await handler.run(turn, mine)
+                try:
+                    handled = await handler.run(turn, mine)
+                except MediaProblem as problem:
+                    return say(turn, "media", str(problem))
                 if handled is not None:
                     return handled
     notes = [NOT_YET[kind] for kind in ("voice", "audio", "photo", "document") if kind in kinds]

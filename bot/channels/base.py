@@ -11,7 +11,11 @@ if TYPE_CHECKING:
 
 
 class Channel(Protocol):
-    """Receives events into the router until stopped, and delivers replies from the outbox."""
+    """Receives events into the router until stopped, and delivers replies from the outbox.
+
+    Optional, found by `serve`: `open_stream(incoming)` for replies that grow as the model
+    writes, and `fetch_media(attachment)` (a bot.media.MediaFetcher) for the files members send.
+    """
 
     name: str
 

@@ -6,15 +6,18 @@ import asyncio
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.clock import Clock
-from bot.messages import Incoming, Reply
+from bot.media import MediaUnavailable
+from bot.messages import Attachment, Incoming, Reply
 from bot.router import Router
 from bot.text import DEFAULT_MAX_MESSAGE_CHARS, clean_incoming, printable
 
 CHANNEL = "console"
+READ_PIECE_BYTES = 64 * 1024
 
 
 def console_message(
@@ -132,6 +135,16 @@ class ConsoleStream:
             print(file=self._channel._output, flush=True)
             self._channel._streamed = self._printed
             self._printed = ""
+
+
+async def read_local_file(attachment: Attachment) -> AsyncGenerator[bytes, None]:
+    """The console's media fetcher: the file at `attachment.file_id` on this machine."""
+    source = Path(attachment.file_id)
+    if not await asyncio.to_thread(source.is_file):
+        raise MediaUnavailable(f"There is no file at {source}.")
+    with await asyncio.to_thread(source.open, "rb") as data:
+        while piece := await asyncio.to_thread(data.read, READ_PIECE_BYTES):
+            yield piece
 
 
 def _read_stdin_line() -> str | None:

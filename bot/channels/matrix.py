@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +14,10 @@ import nio
 
 from bot.channels.matrix_delivery import MatrixDelivery
 from bot.channels.matrix_events import CHANNEL, EventCache, EventReader
-from bot.channels.matrix_media import MediaStore
+from bot.channels.matrix_media import download
 from bot.channels.matrix_session import MatrixState, client_config, sign_in
 from bot.context import AppContext
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import RetryLater
 from bot.streaming import ReplyStream
 
@@ -58,7 +59,6 @@ class MatrixChannel:
         self._reader = EventReader(
             self.client,
             app.clock,
-            MediaStore(self.client, self._state.media_dir),
             self._events,
             self._settings.assistant_rooms,
             app.settings.safety.max_message_chars,
@@ -83,6 +83,10 @@ class MatrixChannel:
         await self._connect()
         token = self._state.load_sync_token() or await self._first_sync()
         await self._follow(router, token)
+
+    def fetch_media(self, attachment: Attachment) -> AsyncGenerator[bytes, None]:
+        """A file a member sent, from the homeserver (decrypted when it was encrypted)."""
+        return download(self.client, attachment)
 
     async def aclose(self) -> None:
         """Closes the connection to the homeserver (after the outbox's last delivery)."""

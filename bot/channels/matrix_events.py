@@ -10,7 +10,7 @@ from typing import Any
 
 import nio
 
-from bot.channels.matrix_media import MEDIA_MSGTYPES, MediaStore, as_dict, caption
+from bot.channels.matrix_media import MEDIA_MSGTYPES, as_dict, attachment, caption
 from bot.clock import Clock
 from bot.confirmations import parse_word
 from bot.messages import Attachment, Button, Incoming
@@ -88,7 +88,6 @@ class EventReader:
         self,
         client: nio.AsyncClient,
         clock: Clock,
-        media: MediaStore,
         events: EventCache,
         assistant_rooms: Collection[str],
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
@@ -96,7 +95,6 @@ class EventReader:
         self._client = client
         self._max_chars = max_message_chars
         self._clock = clock
-        self._media = media
         self._events = events
         self._assistant_rooms = set(assistant_rooms)
         self.display_name = ""
@@ -127,8 +125,8 @@ class EventReader:
             return None
         if msgtype in MEDIA_MSGTYPES:
             text = caption(content)
-            attachment = await self._media.attachment(event.event_id, content)
-            attachments: tuple[Attachment, ...] = (attachment,) if attachment else ()
+            found = attachment(content)
+            attachments: tuple[Attachment, ...] = (found,) if found else ()
         elif msgtype in TEXT_MSGTYPES:
             text, attachments = content["body"], ()
         else:

@@ -1,26 +1,36 @@
-"""Files in Matrix: voice notes, audio, photos and documents in; charts and calendars out."""
+"""Files in Matrix: voice notes, audio, photos and documents in (as references, fetched
+when a handler asks); charts and calendars out."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
 import io
 import logging
 import mimetypes
-import re
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nio
-from nio.crypto.attachments import decrypt_attachment
+from Crypto.Cipher import AES
+from Crypto.Util import Counter
 
-from bot.messages import Attachment, AttachmentKind
+from bot.media import MediaUnavailable, unavailable
+from bot.messages import Attachment, AttachmentKind, EncryptedMedia
 
 log = logging.getLogger(__name__)
 
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+DOWNLOAD_TIMEOUT_S = 300.0
+PIECE_BYTES = 64 * 1024
+OLD_SERVER_STATUSES = frozenset({400, 404, 405})
+"""What a homeserver without authenticated media (MSC3916) answers its endpoint with."""
 VOICE_FLAG = "org.matrix.msc3245.voice"
 MEDIA_MSGTYPES = {"m.image", "m.audio", "m.file", "m.video"}
-UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class UploadFailed(Exception):
@@ -57,75 +67,106 @@ def caption(content: dict[str, Any]) -> str:
     return ""
 
 
-class MediaStore:
-    """Downloads incoming files into the data directory (decrypting them when needed)."""
-
-    def __init__(self, client: nio.AsyncClient, directory: Path) -> None:
-        self._client = client
-        self._directory = directory
-
-    async def attachment(self, event_id: str, content: dict[str, Any]) -> Attachment | None:
-        """The message's file as an Attachment, downloaded when it can be; None if no file."""
-        kind = attachment_kind(content)
-        encrypted = as_dict(content.get("file")) or None
-        url = (encrypted or content).get("url")
-        if kind is None or not isinstance(url, str):
-            return None
-        info = as_dict(content.get("info"))
-        mime_type = info.get("mimetype") or (encrypted or {}).get("mimetype")
-        name = content.get("filename") or content.get("body")
-        size = info.get("size") if isinstance(info.get("size"), int) else None
-        duration_ms = info.get("duration")
-        attachment = Attachment(
-            kind=kind,
-            file_id=url,
-            mime_type=mime_type if isinstance(mime_type, str) else None,
-            name=name if isinstance(name, str) else None,
-            size=size,
-            duration_s=duration_ms / 1000 if isinstance(duration_ms, int | float) else None,
-        )
-        if size is not None and size > MAX_DOWNLOAD_BYTES:
-            log.info("not downloading %s: %d bytes is more than we keep", url, size)
-            return attachment
-        data = await self._download(url)
-        if data is not None and encrypted is not None:
-            try:
-                data = await asyncio.to_thread(
-                    decrypt_attachment,
-                    data,
-                    encrypted["key"]["k"],
-                    encrypted["hashes"]["sha256"],
-                    encrypted["iv"],
-                )
-            except (KeyError, TypeError, nio.EncryptionError) as error:
-                log.warning("could not decrypt the file of %s: %s", event_id, error)
-                data = None
-        if data is None:
-            return attachment
-        path = self._directory / (UNSAFE_NAME.sub("_", event_id) + _extension(attachment))
-        await asyncio.to_thread(path.write_bytes, data)
-        return attachment.model_copy(update={"path": str(path), "size": len(data)})
-
-    async def _download(self, url: str) -> bytes | None:
-        """The file's bytes: authenticated media first, the legacy endpoint for older servers."""
-        response = await self._client.download(mxc=url)
-        if isinstance(response, nio.MemoryDownloadResponse):
-            return bytes(response.body)
-        if response.status_code in ("M_UNRECOGNIZED", "M_NOT_FOUND") and url.startswith("mxc://"):
-            server_and_id = url.removeprefix("mxc://")
-            legacy = await self._client.send("GET", f"/_matrix/media/v3/download/{server_and_id}")
-            async with legacy:
-                if legacy.status == 200:
-                    return bytes(await legacy.read())
-        log.warning("could not download %s: %s", url, response)
+def attachment(content: dict[str, Any]) -> Attachment | None:
+    """The message's file as a reference (mxc URL, and the keys when it is encrypted)."""
+    kind = attachment_kind(content)
+    encrypted = as_dict(content.get("file")) or None
+    url = (encrypted or content).get("url")
+    if kind is None or not isinstance(url, str):
         return None
+    info = as_dict(content.get("info"))
+    mime_type = info.get("mimetype") or (encrypted or {}).get("mimetype")
+    name = content.get("filename") or content.get("body")
+    size = info.get("size")
+    duration_ms = info.get("duration")
+    keys = None
+    if encrypted is not None:
+        keys = _keys(encrypted)
+        if keys is None:
+            log.warning("an encrypted file without usable keys: %s", url)
+            url = ""  # the reference stays, so the member hears that it could not be read
+    return Attachment(
+        kind=kind,
+        file_id=url,
+        mime_type=mime_type if isinstance(mime_type, str) else None,
+        name=name if isinstance(name, str) else None,
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        duration_s=duration_ms / 1000 if isinstance(duration_ms, int | float) else None,
+        encryption=keys,
+    )
 
 
-def _extension(attachment: Attachment) -> str:
-    if attachment.name and Path(attachment.name).suffix:
-        return UNSAFE_NAME.sub("_", Path(attachment.name).suffix)
-    guessed = mimetypes.guess_extension(attachment.mime_type or "")
-    return guessed or ".bin"
+def _keys(encrypted: dict[str, Any]) -> EncryptedMedia | None:
+    key = as_dict(encrypted.get("key")).get("k")
+    iv = encrypted.get("iv")
+    sha256 = as_dict(encrypted.get("hashes")).get("sha256")
+    if not (isinstance(key, str) and isinstance(iv, str) and isinstance(sha256, str)):
+        return None
+    return EncryptedMedia(key=key, iv=iv, sha256=sha256)
+
+
+async def download(client: nio.AsyncClient, attachment: Attachment) -> AsyncGenerator[bytes, None]:
+    """The file's bytes, decrypted piece by piece when encrypted (its hash checked at the end).
+
+    Authenticated media first (Matrix 1.11), the legacy endpoint for older homeservers.
+    """
+    server, _, media_id = attachment.file_id.removeprefix("mxc://").partition("/")
+    if not attachment.file_id.startswith("mxc://") or not server or not media_id:
+        raise unavailable(attachment.kind)
+    keys = Decryption(attachment.encryption) if attachment.encryption else None
+    where = f"{quote(server, safe='')}/{quote(media_id, safe='')}"
+    response = await client.send(
+        "GET",
+        f"/_matrix/client/v1/media/download/{where}",
+        headers={"Authorization": f"Bearer {client.access_token}"},
+        timeout=DOWNLOAD_TIMEOUT_S,
+    )
+    if response.status in OLD_SERVER_STATUSES:
+        response.release()
+        response = await client.send(
+            "GET", f"/_matrix/media/v3/download/{where}", timeout=DOWNLOAD_TIMEOUT_S
+        )
+    async with response:
+        if response.status != 200:
+            log.warning("could not download %s: HTTP %d", attachment.file_id, response.status)
+            raise unavailable(attachment.kind)
+        async for piece in response.content.iter_chunked(PIECE_BYTES):
+            yield keys.decrypt(piece) if keys else piece
+    if keys is not None and not keys.intact():
+        log.warning("the file %s does not match its SHA-256 hash", attachment.file_id)
+        raise MediaUnavailable("That file arrived damaged — please send it again.")
+
+
+class Decryption:
+    """AES-CTR decryption as the file streams in; nio's `decrypt_attachment` does it whole."""
+
+    def __init__(self, keys: EncryptedMedia) -> None:
+        try:
+            key = _unpadded_base64(keys.key)
+            iv = _unpadded_base64(keys.iv)
+            self._expected = _unpadded_base64(keys.sha256)
+            counter = Counter.new(64, prefix=iv[:8], initial_value=int.from_bytes(iv[8:], "big"))
+            self._cipher = AES.new(key, AES.MODE_CTR, counter=counter)
+        except (binascii.Error, ValueError) as error:
+            log.warning("unusable keys for an encrypted file: %s", error)
+            raise MediaUnavailable(
+                "I couldn't decrypt that file — please send it again."
+            ) from None
+        self._hash = hashlib.sha256()
+
+    def decrypt(self, piece: bytes) -> bytes:
+        self._hash.update(piece)
+        return bytes(self._cipher.decrypt(piece))
+
+    def intact(self) -> bool:
+        """True when the ciphertext's hash is the one the sender announced."""
+        return hmac.compare_digest(self._hash.digest(), self._expected)
+
+
+def _unpadded_base64(text: str) -> bytes:
+    """Matrix writes base64 without padding; keys (JWK) in the URL-safe alphabet."""
+    padded = text + "=" * (-len(text) % 4)
+    return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
 
 
 async def upload_content(

@@ -61,12 +61,11 @@ class MatrixState:
     def __init__(self, data_dir: Path) -> None:
         self.directory = data_dir / STATE_DIR
         self.crypto_dir = self.directory / "crypto"
-        self.media_dir = self.directory / "media"
         self._session_path = self.directory / "session.json"
         self._sync_path = self.directory / "sync.json"
 
     def prepare(self) -> None:
-        for directory in (self.directory, self.crypto_dir, self.media_dir):
+        for directory in (self.directory, self.crypto_dir):
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def load_session(self) -> SavedSession | None:

@@ -15,7 +15,8 @@ import contextlib
 import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -49,7 +50,8 @@ from bot.channels.telegram_stream import LoopPacing, Pacing, TelegramReplyStream
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, BotIdentity, UpdateReader
 from bot.config import ConfigError
 from bot.context import AppContext
-from bot.messages import Incoming, Reply
+from bot.media import MediaTooLarge, MediaUnavailable, size_in_words, unavailable
+from bot.messages import Attachment, Incoming, Reply
 from bot.router import Router
 from bot.tools import is_allowed
 
@@ -59,6 +61,9 @@ T = TypeVar("T")
 MenuScope = BotCommandScopeDefault | BotCommandScopeAllGroupChats | BotCommandScopeChat
 
 POLL_TIMEOUT_S = 25
+DOWNLOAD_TIMEOUT_S = 300
+BOT_API_FILE_LIMIT = 20 * 1024 * 1024
+"""The most Telegram's cloud Bot API hands to a bot (getFile answers "file is too big")."""
 MAX_BACKOFF_S = 60.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PAIR_COMMAND = BotCommand(
@@ -138,6 +143,35 @@ class TelegramChannel:
     async def send(self, chat_id: str, reply: Reply, key: str) -> None:
         await self._delivery.send(chat_id, reply, key)
 
+    async def fetch_media(self, attachment: Attachment) -> AsyncGenerator[bytes, None]:
+        """The file's bytes from the Bot API server (getFile, then its file URL)."""
+        try:
+            found = await self.bot.get_file(attachment.file_id)
+        except TelegramBadRequest as error:
+            if "too big" in error.message.lower():
+                raise MediaTooLarge(
+                    f"Telegram only hands bots files up to {size_in_words(BOT_API_FILE_LIMIT)}"
+                    " — please send a smaller one."
+                ) from None
+            raise MediaUnavailable(
+                "Telegram no longer has that file — please send it again."
+            ) from None
+        if not found.file_path:
+            raise unavailable(attachment.kind)
+        api = self.bot.session.api
+        if api.is_local:  # a local Bot API server shares its files on disk
+            source = Path(api.wrap_local_file.to_local(found.file_path))
+            with await asyncio.to_thread(source.open, "rb") as data:
+                while piece := await asyncio.to_thread(data.read, 64 * 1024):
+                    yield piece
+            return
+        pieces = self.bot.session.stream_content(
+            api.file_url(self.bot.token, found.file_path), timeout=DOWNLOAD_TIMEOUT_S
+        )
+        async with contextlib.aclosing(pieces):
+            async for piece in pieces:
+                yield piece
+
     def open_stream(self, incoming: Incoming) -> TelegramReplyStream | None:
         """A reply that grows while the model writes; also shows "typing…" meanwhile."""
         return self._streams.open(incoming)
@@ -156,8 +190,7 @@ class TelegramChannel:
         me = await self._retrying(self.bot.get_me, "reach the Bot API server")
         identity = BotIdentity(id=me.id, username=me.username or "")
         log.info("Telegram: connected as @%s via %s", identity.username, self._settings.api_base)
-        media_dir = self._app.settings.storage.data_dir / "media" / CHANNEL
-        reader = UpdateReader(self._app, self.bot, identity, media_dir)
+        reader = UpdateReader(self._app, identity)
         # The menu is optional: a server that stalls or garbles it must not delay receiving.
         menu = asyncio.create_task(self._publish_menu(), name="telegram-menu")
         try:
@@ -199,8 +232,7 @@ class TelegramChannel:
                 await self._pacing.sleep(_backoff(failures))
                 continue
             failures = 0
-            # Read (and download) the whole batch at once; store in Telegram's order.
-            incomings = await asyncio.gather(*(self._read(reader, u) for u in updates))
+            incomings = [await self._read(reader, update) for update in updates]
             for update, incoming in zip(updates, incomings, strict=True):
                 try:
                     await self._store(router, update, incoming)

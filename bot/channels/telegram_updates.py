@@ -1,38 +1,38 @@
-"""Telegram updates as Incoming messages: who wrote, where, whether to us, and their files."""
+"""Telegram updates as Incoming messages: who wrote, where, whether to us, and their files.
+
+Files stay references (file_id, size, type, duration); a handler fetches them when needed.
+"""
 
 from __future__ import annotations
 
-import logging
-import mimetypes
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import aiohttp
-from aiogram import Bot
-from aiogram.exceptions import AiogramError
 from aiogram.types import (
+    Animation,
+    Audio,
     CallbackQuery,
+    Document,
     Message,
     MessageEntity,
     MessageOriginChannel,
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
+    PhotoSize,
     Update,
+    Video,
+    Voice,
 )
 
 from bot.context import AppContext
 from bot.messages import Attachment, AttachmentKind, Incoming
 from bot.text import clean_incoming
 
-log = logging.getLogger(__name__)
-
+TelegramFile = Voice | Audio | PhotoSize | Document | Video | Animation
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 GROUP_CHATS = frozenset({"group", "supergroup"})
-MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
-DOWNLOAD_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,11 @@ class BotIdentity:
 
 
 class UpdateReader:
-    """Normalizes updates; downloads the files that members send to the bot into media_dir."""
+    """Normalizes updates into Incoming messages; files become references, not downloads."""
 
-    def __init__(self, app: AppContext, bot: Bot, me: BotIdentity, media_dir: Path) -> None:
+    def __init__(self, app: AppContext, me: BotIdentity) -> None:
         self._app = app
-        self._bot = bot
         self._me = me
-        self._media_dir = media_dir
         self._mention = re.compile(rf"(?<![\w@])@{re.escape(me.username)}\b[,:]?", re.IGNORECASE)
 
     async def read(self, update: Update) -> Incoming | None:
@@ -82,8 +80,6 @@ class UpdateReader:
         attachments = _attachments(message)
         if not text.strip() and not attachments:
             return None
-        if attachments and addressed:
-            attachments = await self._download_for_member(str(user.id), chat.id, attachments)
         replied = message.reply_to_message
         incoming = Incoming(
             channel=CHANNEL,
@@ -142,74 +138,42 @@ class UpdateReader:
         )
         return clean_incoming(incoming, self._app.settings.safety.max_message_chars)
 
-    async def _download_for_member(
-        self, sender: str, chat_id: int, attachments: tuple[Attachment, ...]
-    ) -> tuple[Attachment, ...]:
-        """Files are fetched only for family members: strangers cannot fill the disk."""
-        if await self._app.family.resolve(CHANNEL, sender) is None:
-            return attachments
-        return tuple([await self._download(attachment, chat_id) for attachment in attachments])
-
-    async def _download(self, attachment: Attachment, chat_id: int) -> Attachment:
-        if attachment.size is not None and attachment.size > MAX_DOWNLOAD_BYTES:
-            log.info("not downloading a %d-byte %s", attachment.size, attachment.kind)
-            return attachment
-        try:
-            found = await self._bot.get_file(attachment.file_id)
-            if not found.file_path:
-                return attachment
-            suffix = Path(found.file_path).suffix or _suffix_for(attachment)
-            target = self._media_dir / str(chat_id) / f"{found.file_unique_id}{suffix}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            await self._bot.download_file(
-                found.file_path, destination=target, timeout=DOWNLOAD_TIMEOUT_S
-            )
-        except (AiogramError, aiohttp.ClientError, OSError, TimeoutError) as error:
-            log.warning("could not download a %s: %s", attachment.kind, error)
-            return attachment
-        return attachment.model_copy(update={"path": str(target)})
-
 
 def _attachments(message: Message) -> tuple[Attachment, ...]:
     found: list[Attachment] = []
     if message.voice is not None:
         voice = message.voice
-        found.append(
-            _attachment("voice", voice.file_id, voice.mime_type, None, voice.file_size).model_copy(
-                update={"duration_s": float(voice.duration)}
-            )
-        )
+        found.append(_attachment("voice", voice, voice.mime_type, None, float(voice.duration)))
     if message.audio is not None:
         audio = message.audio
         found.append(
-            _attachment(
-                "audio", audio.file_id, audio.mime_type, audio.file_name, audio.file_size
-            ).model_copy(update={"duration_s": float(audio.duration)})
+            _attachment("audio", audio, audio.mime_type, audio.file_name, float(audio.duration))
         )
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
-        found.append(_attachment("photo", largest.file_id, "image/jpeg", None, largest.file_size))
+        found.append(_attachment("photo", largest, "image/jpeg", None, None))
     for file in (message.document, message.video, message.animation):
         if file is not None:
-            found.append(
-                _attachment(
-                    "document", file.file_id, file.mime_type, file.file_name, file.file_size
-                )
-            )
+            found.append(_attachment("document", file, file.mime_type, file.file_name, None))
     return tuple(found)
 
 
 def _attachment(
-    kind: AttachmentKind, file_id: str, mime: str | None, name: str | None, size: int | None
+    kind: AttachmentKind,
+    file: TelegramFile,
+    mime: str | None,
+    name: str | None,
+    duration_s: float | None,
 ) -> Attachment:
-    return Attachment(kind=kind, file_id=file_id, mime_type=mime, name=name, size=size)
-
-
-def _suffix_for(attachment: Attachment) -> str:
-    if attachment.name and Path(attachment.name).suffix:
-        return Path(attachment.name).suffix
-    guessed = mimetypes.guess_extension(attachment.mime_type or "")
-    return guessed or ""
+    return Attachment(
+        kind=kind,
+        file_id=file.file_id,
+        unique_id=file.file_unique_id,
+        mime_type=mime,
+        name=name,
+        size=file.file_size,
+        duration_s=duration_s,
+    )
 
 
 def _forwarded_from(message: Message) -> str | None:

@@ -47,7 +47,10 @@ class Reminders:
 
 
 @pytest.fixture
-def reminders(app: AppContext) -> Reminders:
+async def reminders(app: AppContext) -> Reminders:
+    """The only skill with jobs: those the built-in skills file at start-up are cancelled."""
+    for job in await app.scheduler.jobs():
+        await app.scheduler.cancel(job.key)
     return Reminders(Notifier(app.sessions, app.clock))
 
 

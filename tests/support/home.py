@@ -24,9 +24,10 @@ MakeIncoming = Callable[..., Incoming]
 """make_incoming(text, sender=PARENT_ID, chat_id=None, **Incoming fields) -> Incoming"""
 
 
-def write_bot_toml(directory: Path, extra: str = "") -> Path:
+def write_bot_toml(directory: Path, extra: str = "", plugins: tuple[str, ...] = ()) -> Path:
     """A bot.toml for a household living in `directory`: no LLM, the test skill loaded."""
     path = directory / "bot.toml"
+    modules = ", ".join(f'"{name}"' for name in (HOUSEHOLD_SKILL, *plugins))
     path.write_text(
         "[storage]\n"
         'data_dir = "data"\n'
@@ -38,7 +39,7 @@ def write_bot_toml(directory: Path, extra: str = "") -> Path:
         'embedder = "offline"\n'
         "watch = false\n"
         "[skills]\n"
-        f'plugins = ["{HOUSEHOLD_SKILL}"]\n' + extra,
+        f"plugins = [{modules}]\n" + extra,
         encoding="utf-8",
     )
     return path

@@ -11,7 +11,6 @@ import nio
 import pytest
 
 from bot.channels.matrix_events import BUTTONS_KEY, EventCache, EventReader
-from bot.channels.matrix_media import MediaStore
 from bot.clock import ManualClock
 from bot.messages import Incoming
 
@@ -41,9 +40,7 @@ async def reader(tmp_path: Path) -> AsyncIterator[EventReader]:
     events.remember(QUESTION, QUESTION_SOURCE)
     for event_id, sender in (("$chat", BEN), ("$root", ANA)):
         events.remember(event_id, {"type": "m.room.message", "sender": sender, "content": {}})
-    reader = EventReader(
-        client, ManualClock(), MediaStore(client, tmp_path), events, ["#kitchen:localhost"]
-    )
+    reader = EventReader(client, ManualClock(), events, ["#kitchen:localhost"])
     reader.display_name = "Gepeto"
     yield reader
     await client.close()

@@ -9,10 +9,12 @@ from pathlib import Path
 import httpx
 import nio
 import pytest
+from sqlmodel import select
 
 from bot.channels.matrix_format import PIECE_CHARS
 from bot.messages import Reply
 from bot.outbox import RetryLater
+from storage.models import InboxEvent
 from tests.bot.channels.matrix_family import (
     Phone,
     bodies,
@@ -54,7 +56,7 @@ async def download(member: Phone, url: str) -> bytes:
     return bytes(downloaded.body)
 
 
-async def test_voice_notes_and_photos_are_downloaded_and_answered(
+async def test_voice_notes_and_photos_arrive_as_references_and_are_answered(
     synapse_server: Synapse, tmp_path: Path
 ) -> None:
     bot = await new_bot_account(synapse_server)
@@ -89,9 +91,13 @@ async def test_voice_notes_and_photos_are_downloaded_and_answered(
         voice_reply, photo_reply = bodies(replies)
         assert "voice" in voice_reply
         assert "photo" in photo_reply
-        media = gepeto.channel.state_dir / "media"
-        kept = sorted(path.read_bytes() for path in media.iterdir())
-        assert kept == sorted([VOICE_NOTE, ONE_PIXEL_PNG])
+        async with gepeto.app.sessions() as session:
+            stored = [row.payload["attachments"] for row in await session.exec(select(InboxEvent))]
+        assert [(a["kind"], a["file_id"]) for found in stored for a in found] == [
+            ("voice", voice_url),
+            ("photo", photo_url),
+        ]
+        assert not (gepeto.app.settings.storage.data_dir / "media").exists()
 
 
 async def test_charts_and_calendars_are_uploaded(synapse_server: Synapse, tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ async def test_typing_shows_while_a_slow_action_runs(
     assert reply.text == "The dishwasher is running."
 
 
-async def test_voice_notes_and_photos_are_downloaded_and_named_not_ignored(
+async def test_voice_notes_and_photos_no_skill_takes_are_named_not_ignored_nor_downloaded(
     app: AppContext, parent: Member, telegram: FakeTelegram
 ) -> None:
     async with serving(app):
@@ -208,10 +208,8 @@ async def test_voice_notes_and_photos_are_downloaded_and_named_not_ignored(
     assert "voice notes" in voice_reply.text
     assert photo_reply.text is not None
     assert "photos" in photo_reply.text
-    media = app.settings.storage.data_dir / "media" / "telegram" / str(ANA_CHAT.id)
-    assert sorted(path.read_bytes() for path in media.iterdir()) == sorted(
-        [b"OggS fake voice note", png()]
-    )
+    assert telegram.calls("getFile") == []
+    assert not (app.settings.storage.data_dir / "media" / "telegram").exists()
 
 
 async def test_a_strangers_files_are_never_downloaded(

@@ -38,7 +38,7 @@ async def channel(app: AppContext) -> AsyncIterator[TelegramChannel]:
 @pytest.fixture
 def reader(app: AppContext, telegram: FakeTelegram, channel: TelegramChannel) -> UpdateReader:
     me = BotIdentity(telegram.bot.id, telegram.bot.username or "")
-    return UpdateReader(app, channel.bot, me, app.settings.storage.data_dir / "media")
+    return UpdateReader(app, me)
 
 
 async def read(reader: UpdateReader, pushed: PushedUpdate) -> Incoming | None:
