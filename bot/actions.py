@@ -28,6 +28,8 @@ from storage.models import ActionRecord, PendingConfirmation
 log = logging.getLogger(__name__)
 
 ROLE_PLURALS = {"parent": "parents", "adult": "adults", "child": "children", "guest": "guests"}
+APPROVERS = ("parent", "adult")
+"""Roles whose yes counts as the second adult's for a critical action."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,24 @@ class Turn:
         return self._next_seq
 
 
+def needs_second_adult(app: AppContext, risk: Risk) -> bool:
+    """True when this call also needs another parent's or adult's yes before it runs."""
+    return risk == Risk.CRITICAL and app.settings.safety.two_adults_for_critical
+
+
 async def run_action(
-    turn: Turn, tool_name: str, raw_args: dict[str, Any], *, confirmed: bool = False
+    turn: Turn,
+    tool_name: str,
+    raw_args: dict[str, Any],
+    *,
+    confirmed: bool = False,
+    approved_by: Member | None = None,
 ) -> ActionResult:
-    """Checks and runs one tool call; sensitive ones, or writes after untrusted text, ask first."""
+    """Checks and runs one tool call; sensitive ones, or writes after untrusted text, ask first.
+
+    A critical call, with `[safety] two_adults_for_critical` on, also needs `approved_by`:
+    the other parent or adult who said yes (see bot/confirmations.py).
+    """
     app = turn.app
     tool = app.tools.get(tool_name)
     if tool is None:
@@ -90,7 +106,11 @@ async def run_action(
     must_ask = risk.needs_confirmation or (turn.read_untrusted and risk != Risk.READ)
     if must_ask and not confirmed:
         return await _ask_first(turn, tool, args)
-    return await _execute(turn, tool, args, clean_args)
+    if needs_second_adult(app, risk) and approved_by is None:
+        text = f"Another parent or adult has to approve that before I {tool.summary(args)}."
+        return _report(turn, tool.name, clean_args, "denied", text)
+    approval = f"approved by {approved_by.name}" if approved_by else ""
+    return await _execute(turn, tool, args, clean_args, approval)
 
 
 def _report(
@@ -107,7 +127,7 @@ def _report(
 
 
 async def _execute(
-    turn: Turn, tool: AnyTool, args: BaseModel, clean_args: dict[str, Any]
+    turn: Turn, tool: AnyTool, args: BaseModel, clean_args: dict[str, Any], approval: str = ""
 ) -> ActionResult:
     app = turn.app
     seq = turn.next_seq()
@@ -172,7 +192,9 @@ async def _execute(
         return _report(turn, tool.name, clean_args, "failed", text)
     data = dict(result.data)
     await record("done", {"text": result.text, "data": data})
-    await audit.record(app.sessions, app.clock, turn.member, tool.name, clean_args, "done")
+    await audit.record(
+        app.sessions, app.clock, turn.member, tool.name, clean_args, "done", approval
+    )
     return _report(turn, tool.name, clean_args, "done", result.text, data)
 
 
@@ -234,8 +256,13 @@ async def _ask_first(turn: Turn, tool: AnyTool, args: BaseModel) -> ActionResult
         await session.commit()
     assert pending.id is not None
     minutes = max(1, app.settings.safety.confirmation_timeout_s // 60)
+    second = (
+        " Another parent or adult will have to approve it too."
+        if needs_second_adult(app, tool.risk_for(args))
+        else ""
+    )
     reply = Reply(
-        text=f"{turn.member.name}, shall I {summary}? (Answer within {minutes} min; "
+        text=f"{turn.member.name}, shall I {summary}?{second} (Answer within {minutes} min; "
         "no answer means no.)",
         buttons=(
             Button(label="Yes", data=f"confirm:{pending.id}:yes"),

@@ -145,6 +145,8 @@ def _default_roles() -> dict[str, RolePermissions]:
 class SafetySettings(Section):
     roles: dict[str, RolePermissions] = Field(default_factory=_default_roles)
     confirmation_timeout_s: int = Field(default=300, ge=10)
+    two_adults_for_critical: bool = False
+    """Critical actions also need a yes from another parent or adult, asked in their chat."""
     messages_per_minute: int = Field(default=20, ge=1)
     burst: int = Field(default=8, ge=1)
     max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=100)

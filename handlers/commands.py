@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.actions import Turn
+from bot.actions import Turn, needs_second_adult
 from bot.markdown import escape
 from bot.messages import Outcome
 from bot.replies import say
 from bot.skills import Command, Skill
-from bot.tools import is_allowed
+from bot.tools import AnyTool, Risk, is_allowed
 
 
 async def start(turn: Turn, _argument: str) -> Outcome:
@@ -31,8 +31,15 @@ async def help_(turn: Turn, _argument: str) -> Outcome:
     tools = turn.app.tools.allowed(permissions)
     if tools:
         lines += ["", "You can also just ask, for example:"]
-        lines += [f"- {tool.description}" for tool in tools]
+        lines += [f"- {tool.description}{_second_adult_note(turn, tool)}" for tool in tools]
     return say(turn, "command", "\n".join(lines))
+
+
+def _second_adult_note(turn: Turn, tool: AnyTool) -> str:
+    """Tools that are always critical need another parent's or adult's yes (when that is on)."""
+    if isinstance(tool.risk, Risk) and needs_second_adult(turn.app, tool.risk):
+        return " (needs a yes from another parent or adult too)"
+    return ""
 
 
 CORE = (

@@ -143,7 +143,11 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class PendingConfirmation(SQLModel, table=True):
-    """A sensitive action waiting for its requester's yes or no."""
+    """A sensitive action waiting for its requester's yes or no (a critical one: two adults').
+
+    `status`: pending → approved | denied | expired; with `two_adults_for_critical`, a critical
+    action's yes leads to awaiting_second, then another adult's answer to approved or denied.
+    """
 
     __tablename__ = "pending_confirmation"
 
@@ -160,6 +164,11 @@ class PendingConfirmation(SQLModel, table=True):
     created_at: datetime = _time()
     expires_at: datetime = _time()
     decided_at: datetime | None = _time(nullable=True)
+    second_adult_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    """The other parent or adult who answered a critical action's second question."""
 
 
 class AuditEntry(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.context import AppContext
 from bot.family import Member
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolRegistry, ToolResult, is_allowed
 from storage.models import AuditEntry
-from tests.support.home import MakeIncoming, write_bot_toml
+from tests.support.home import FamilyChats, MakeIncoming, write_bot_toml
 
 
 class Question(BaseModel):
@@ -191,3 +192,56 @@ async def test_after_reading_untrusted_text_a_write_asks_first_but_a_read_does_n
     assert written.reply.text.startswith("Ana, shall I add bleach to the shopping list?")
     assert shown.status == "done"
     assert not (app.settings.vault.path / "Lists").exists()
+
+
+class Heating(BaseModel):
+    degrees: int
+
+
+async def set_heating(_ctx: ToolContext, args: Heating) -> ToolResult:
+    return ToolResult(text=f"The heating is set to {args.degrees}°.")
+
+
+HEATING = Tool(
+    "test.heating",
+    "Set the heating.",
+    Heating,
+    lambda args: Risk.SENSITIVE if args.degrees > 24 else Risk.WRITE,
+    set_heating,
+    describe=lambda args: f"set the heating to {args.degrees}°",
+)
+
+
+async def test_issue11_item5_a_tools_risk_may_depend_on_its_arguments(
+    app: AppContext, parent: Member, make_incoming: MakeIncoming
+) -> None:
+    app.tools.add("household", HEATING)
+    turn = turn_for(app, parent, make_incoming)
+
+    usual = await run_action(turn, "test.heating", {"degrees": 20})
+    tropical = await run_action(turn, "test.heating", {"degrees": 30})
+
+    assert (usual.status, usual.text) == ("done", "The heating is set to 20°.")
+    assert tropical.status == "needs_confirmation"
+    assert tropical.reply is not None
+    assert tropical.reply.text.startswith("Ana, shall I set the heating to 30°?")
+
+
+async def test_issue11_item5_a_hung_tool_is_cut_at_its_timeout_and_the_chat_goes_on(
+    app: AppContext, parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
+) -> None:
+    async with asyncio.timeout(30):  # were the kettle not cut, the test fails instead of hanging
+        boiling = await chats.send(make_incoming("boil the kettle"))
+        after = await chats.send(make_incoming("start the dishwasher"))
+
+    [(tool, status)] = [(a.tool, a.status) for a in boiling.actions]
+    assert (tool, status) == ("household.boil_kettle", "failed")
+    assert [(a.tool, a.status) for a in after.actions] == [("household.start_dishwasher", "done")]
+    assert chats.texts() == [
+        "That took too long, so I stopped trying to boil the kettle. Please try again later.",
+        "The dishwasher is running.",
+    ]
+    assert await audit_trail(app) == [
+        ("Ana", "household.boil_kettle", "failed"),
+        ("Ana", "household.start_dishwasher", "done"),
+    ]

@@ -1,4 +1,5 @@
-"""A plugin skill for tests: a sensitive door lock and two appliances that can be interrupted.
+"""A plugin skill for tests: a sensitive door lock, a critical garage door, two appliances that
+can be interrupted, and a kettle that never boils (it hangs until its timeout cuts it).
 
 Every effect is one line appended to `<data_dir>/household.log`, so a test counts how often an
 action really happened. Files in the data directory steer the interruptions:
@@ -23,6 +24,7 @@ from bot.tools import Risk, Tool, ToolContext, ToolResult
 
 LOG_NAME = "household.log"
 RELEASE_WAIT_S = 120.0
+KETTLE_TIMEOUT_S = 0.05
 
 
 class PowerCut(BaseException):
@@ -91,6 +93,16 @@ async def unlock_door(ctx: ToolContext, args: DoorArgs) -> ToolResult:
     return ToolResult(text=f"The {args.door} door is unlocked.", data={"door": args.door})
 
 
+async def open_garage(ctx: ToolContext, _args: NoArgs) -> ToolResult:
+    await asyncio.to_thread(_record, ctx.services.data_dir, "garage opened")
+    return ToolResult(text="The garage door is open.")
+
+
+async def boil_kettle(_ctx: ToolContext, _args: NoArgs) -> ToolResult:
+    await asyncio.Event().wait()  # a watched kettle never boils
+    return ToolResult(text="The water is boiling.")
+
+
 async def start_dishwasher(ctx: ToolContext, _args: NoArgs) -> ToolResult:
     await _appliance(ctx, "household.start_dishwasher", "dishwasher started")
     return ToolResult(text="The dishwasher is running.")
@@ -108,6 +120,23 @@ UNLOCK_DOOR = Tool(
     risk=Risk.SENSITIVE,
     run=unlock_door,
     describe=lambda a: f"unlock the {a.door} door",
+)
+OPEN_GARAGE = Tool(
+    name="household.open_garage",
+    description="Open the garage door.",
+    args=NoArgs,
+    risk=Risk.CRITICAL,
+    run=open_garage,
+    describe=lambda _a: "open the garage door",
+)
+BOIL_KETTLE = Tool(
+    name="household.boil_kettle",
+    description="Boil the kettle.",
+    args=NoArgs,
+    risk=Risk.WRITE,
+    run=boil_kettle,
+    describe=lambda _a: "boil the kettle",
+    timeout_s=KETTLE_TIMEOUT_S,
 )
 START_DISHWASHER = Tool(
     name="household.start_dishwasher",
@@ -127,6 +156,6 @@ RING_BELL = Tool(
 
 SKILL = Skill(
     name="household",
-    tools=(UNLOCK_DOOR, START_DISHWASHER, RING_BELL),
+    tools=(UNLOCK_DOOR, OPEN_GARAGE, START_DISHWASHER, RING_BELL, BOIL_KETTLE),
     phrases=(Path(__file__).with_name("phrases.toml"),),
 )
