@@ -24,7 +24,7 @@ from bot.family import FamilyError
 from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
-from bot.skills import SkillLoadError
+from bot.skills import SkillLoadError, load_skills
 from bot.vault_search import IndexBusyError
 from knowledge import answers
 from skills.knowledge.tools import hit_data
@@ -328,9 +328,10 @@ def db_upgrade() -> None:
     config = _config()
 
     async def work() -> None:
+        skills = load_skills(config.settings.skills.plugins)
         engine = create_engine(config.settings.storage.resolved_database_url())
         try:
-            await upgrade(engine)
+            await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
         finally:
             await engine.dispose()
 

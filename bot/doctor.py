@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bot.app import open_app
+from bot.checks import Check
 from bot.config import Config, ConfigError, load_config
+from bot.context import LoadedSkill
+from bot.skills import Skill, SkillLoadError, load_skills, skill_settings
 from skills.system.gpus import read_gpus
 from storage.database import create_engine, pending_migrations
 
+__all__ = ["Check", "print_report", "run_checks"]
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
+log = logging.getLogger(__name__)
+
+SKILL_CHECK_TIMEOUT_S = 15.0
 
 
 async def run_checks(config_path: Path | None) -> list[Check]:
@@ -31,12 +35,70 @@ async def run_checks(config_path: Path | None) -> list[Check]:
         return [Check("configuration", False, str(error), "correct the key named above")]
     source = config.source if config.source and config.source.exists() else "built-in defaults"
     checks = [Check("configuration", True, f"valid ({source})"), _environment(config)]
-    checks.append(await _database(config))
-    checks.append(_vault(config))
+    skills, skills_check = _skills(config)
+    folders = [skill.migrations for skill in skills if skill.migrations is not None]
+    database = await _database(config, folders)
+    vault = _vault(config)
+    checks += [database, vault]
     checks.extend(await _ollama(config))
     checks.append(_gpus())
     checks.extend(_integrations(config))
+    checks.append(skills_check)
+    if skills_check.ok and database.ok and vault.ok:
+        # Opening the app only now: on an unmigrated database it would migrate it.
+        checks.extend(await _skill_rows(config))
     return checks
+
+
+def _skills(config: Config) -> tuple[list[Skill], Check]:
+    """The configured skills, and whether they load with valid `[skills.<name>]` sections."""
+    try:
+        skills = load_skills(config.settings.skills.plugins)
+    except SkillLoadError as error:
+        return [], Check("skills", False, str(error), "fix [skills] plugins in bot.toml")
+    try:
+        skill_settings(skills, config.settings.skills.sections(), config.source)
+    except ConfigError as error:
+        return skills, Check("skills", False, str(error), "correct the key named above")
+    return skills, Check("skills", True, ", ".join(skill.name for skill in skills))
+
+
+async def _skill_rows(config: Config) -> list[Check]:
+    """Each skill's own rows (`Skill.checks`); a check that fails or hangs is a ✗, not a crash."""
+    try:
+        async with open_app(config) as app:
+            rows: list[Check] = []
+            for loaded in app.skills:
+                rows.extend(await _rows_of(loaded))
+            return rows
+    except Exception as error:
+        log.exception("could not start the skills for their checks")
+        return [
+            Check(
+                "skills",
+                False,
+                f"could not start them: {type(error).__name__}: {error}",
+                "start `gepeto run` and read the log for the details",
+            )
+        ]
+
+
+async def _rows_of(loaded: LoadedSkill) -> Sequence[Check]:
+    checks = loaded.skill.checks
+    if checks is None:
+        return []
+    name = f"skill {loaded.skill.name}"
+    try:
+        async with asyncio.timeout(SKILL_CHECK_TIMEOUT_S):
+            rows = await checks(loaded.services)
+    except TimeoutError:
+        return [Check(name, False, f"its check took over {SKILL_CHECK_TIMEOUT_S:.0f} s")]
+    except Exception as error:
+        log.exception("the %s skill's check failed", loaded.skill.name)
+        return [Check(name, False, f"its check failed: {type(error).__name__}: {error}")]
+    if not all(isinstance(row, Check) for row in rows):
+        return [Check(name, False, "its check returned something that is not a Check row")]
+    return rows
 
 
 def _environment(config: Config) -> Check:
@@ -48,11 +110,11 @@ def _environment(config: Config) -> Check:
     return Check("environment", True, f"overrides {listed}")
 
 
-async def _database(config: Config) -> Check:
+async def _database(config: Config, skill_folders: Sequence[Path]) -> Check:
     url = config.settings.storage.resolved_database_url()
     engine = create_engine(url)
     try:
-        missing = await pending_migrations(engine)
+        missing = await pending_migrations(engine, skill_folders)
     except Exception as error:
         return Check(
             "database", False, f"cannot open {url}: {error}", "check storage.database_url"

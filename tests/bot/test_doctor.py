@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+import tests.support.example_skill as example_skill
+from bot.app import open_app
+from bot.config import load_config
 from bot.doctor import Check, run_checks
+from bot.services import SkillServices
+from tests.skills.example.household import with_example_skill
 from tests.support.cli import Gepeto
+from tests.support.example_skill.reminders import remind_daily
+from tests.support.home import PARENT_ID, write_bot_toml
 
 
 @pytest.fixture
@@ -163,3 +171,76 @@ async def test_issue10_item9_doctor_without_overrides_says_so(
 
     assert checks["environment"].detail.startswith("no overrides")
     assert f"({household / 'bot.toml'})" in checks["ollama gpu0"].detail
+
+
+@pytest.fixture
+def example_household(household: Path) -> Path:
+    """A household with the example skill, migrated by `gepeto db upgrade`."""
+    path = with_example_skill(write_bot_toml(household))
+    assert Gepeto(path)("db", "upgrade").exit_code == 0
+    return path
+
+
+async def test_issue11_doctor_adds_each_skills_own_rows(example_household: Path) -> None:
+    async with open_app(load_config(example_household, environ={})) as app:
+        ana = await app.family.add("Ana", "parent")
+        await app.family.link("Ana", f"telegram:{PARENT_ID}")
+        grandma = await app.family.add("Grandma", "adult")
+        await app.family.link("Grandma", "matrix:@grandma:example.org")
+        for member in (ana, grandma):
+            await remind_daily(app.skill("example").services, member.id)
+
+    checks = by_name(await run_checks(example_household))
+
+    assert checks["database"].ok, checks["database"].detail
+    assert checks["skills"].ok
+    assert "example" in checks["skills"].detail.split(", ")
+    assert checks["example reminders"] == Check("example reminders", True, "2 daily at 09:00")
+    grandmas = checks["example reminder for Grandma"]
+    assert not grandmas.ok
+    assert grandmas.fix == "ask Grandma to write to Gepeto once"
+    assert "example reminder for Ana" not in checks
+
+
+async def test_issue11_a_skill_check_that_breaks_is_a_cross_not_a_traceback(
+    example_household: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_services: SkillServices) -> Sequence[Check]:
+        raise RuntimeError("the water tank is unreachable")
+
+    broken_skill = dataclasses.replace(example_skill.SKILL, checks=broken)
+    monkeypatch.setattr(example_skill, "SKILL", broken_skill)
+
+    checks = by_name(await run_checks(example_household))
+
+    assert checks["skill example"] == Check(
+        "skill example", False, "its check failed: RuntimeError: the water tank is unreachable"
+    )
+    assert checks["database"].ok
+    assert checks["gpus"].ok
+
+
+async def test_issue11_a_wrong_key_in_a_skills_section_is_a_cross_naming_it(
+    household: Path,
+) -> None:
+    path = with_example_skill(write_bot_toml(household), "reminder_hours = 9\n")
+
+    checks = by_name(await run_checks(path))
+
+    assert not checks["skills"].ok
+    assert "skills.example.reminder_hours" in checks["skills"].detail
+    assert "example reminders" not in checks
+
+
+async def test_issue11_a_skill_that_cannot_be_imported_is_a_cross(household: Path) -> None:
+    path = write_bot_toml(household)
+    path.write_text(
+        path.read_text("utf-8").replace("tests.support.household", "tests.support.nowhere"),
+        "utf-8",
+    )
+
+    checks = by_name(await run_checks(path))
+
+    assert not checks["skills"].ok
+    assert "cannot import 'tests.support.nowhere'" in checks["skills"].detail
+    assert checks["skills"].fix == "fix [skills] plugins in bot.toml"
