@@ -44,7 +44,7 @@ from bot.redact import Redactor
 from bot.router import Router
 from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
-from bot.skills import load_skills, skill_settings
+from bot.skills import load_skills, migration_folders, skill_settings
 from bot.tools import ToolRegistry
 from bot.vault_search import VaultSearch
 from bot.workers import WorkerPool
@@ -93,7 +93,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
     clock = clock or SystemClock()
     workers = WorkerPool(settings.workers.limits, settings.workers.default_limit)
     try:
-        await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
+        await upgrade(engine, migration_folders(skills))
         sessions = session_factory(engine)
         llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
         knowledge = VaultSearch(settings, llm)

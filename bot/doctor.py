@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import Config, ConfigError, load_config
-from skills.system.gpus import read_gpus
+from bot.gpus import read_gpus
+from bot.skills import SkillLoadError, load_skills, migration_folders
 from storage.database import create_engine, pending_migrations
 
 
@@ -49,10 +50,14 @@ def _environment(config: Config) -> Check:
 
 
 async def _database(config: Config) -> Check:
+    try:
+        folders = migration_folders(load_skills(config.settings.skills.plugins))
+    except SkillLoadError as error:
+        return Check("database", False, str(error), "fix or remove it in [skills] plugins")
     url = config.settings.storage.resolved_database_url()
     engine = create_engine(url)
     try:
-        missing = await pending_migrations(engine)
+        missing = await pending_migrations(engine, folders)
     except Exception as error:
         return Check(
             "database", False, f"cannot open {url}: {error}", "check storage.database_url"

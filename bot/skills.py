@@ -124,6 +124,11 @@ def load_skills(plugins: Iterable[str] = ()) -> list[Skill]:
     return found
 
 
+def migration_folders(skills: Iterable[Skill]) -> list[Path]:
+    """The skills' own migrations folders, each a branch on the core head."""
+    return [skill.migrations for skill in skills if skill.migrations is not None]
+
+
 def _check_shape(skill: Skill, module_name: str, earlier: list[Skill]) -> None:
     if not skill.name or not set(skill.name) <= SKILL_NAME_CHARS:
         raise SkillLoadError(f"{module_name}: skill name {skill.name!r} must be lower_snake_case")
