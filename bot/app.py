@@ -46,7 +46,7 @@ from bot.redact import Redactor
 from bot.router import Router
 from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
-from bot.skills import load_skills, skill_settings
+from bot.skills import load_skills, migration_folders, skill_settings
 from bot.tools import ToolRegistry
 from bot.vault_search import VaultSearch
 from bot.workers import WorkerPool
@@ -102,7 +102,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
     )
     media.register(console.CHANNEL, console.read_local_file)
     try:
-        await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
+        await upgrade(engine, migration_folders(skills))
         sessions = session_factory(engine)
         llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
         knowledge = VaultSearch(settings, llm)

@@ -24,10 +24,9 @@ from bot.family import FamilyError
 from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
-from bot.skills import SkillLoadError, load_skills
+from bot.skills import SkillLoadError, load_skills, migration_folders
 from bot.vault_search import IndexBusyError
 from knowledge import answers
-from skills.knowledge.tools import hit_data
 from storage.database import StorageError, create_engine, upgrade
 
 if TYPE_CHECKING:
@@ -238,7 +237,7 @@ def search(
         async with open_app(config) as ctx:
             assert ctx.knowledge is not None
             vault_index = await ctx.knowledge.current()
-            return [hit_data(hit) for hit in await vault_index.search_async(query, k)]
+            return [hit.as_data() for hit in await vault_index.search_async(query, k)]
 
     hits = _run(work)
     if json_output:
@@ -328,10 +327,10 @@ def db_upgrade() -> None:
     config = _config()
 
     async def work() -> None:
-        skills = load_skills(config.settings.skills.plugins)
+        folders = migration_folders(load_skills(config.settings.skills.plugins))
         engine = create_engine(config.settings.storage.resolved_database_url())
         try:
-            await upgrade(engine, [s.migrations for s in skills if s.migrations is not None])
+            await upgrade(engine, folders)
         finally:
             await engine.dispose()
 

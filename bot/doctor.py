@@ -17,8 +17,8 @@ from bot.app import open_app
 from bot.checks import Check
 from bot.config import Config, ConfigError, load_config
 from bot.context import LoadedSkill
-from bot.skills import Skill, SkillLoadError, load_skills, skill_settings
-from skills.system.gpus import read_gpus
+from bot.gpus import read_gpus
+from bot.skills import Skill, SkillLoadError, load_skills, migration_folders, skill_settings
 from storage.database import create_engine, pending_migrations
 
 __all__ = ["Check", "print_report", "run_checks"]
@@ -36,7 +36,7 @@ async def run_checks(config_path: Path | None) -> list[Check]:
     source = config.source if config.source and config.source.exists() else "built-in defaults"
     checks = [Check("configuration", True, f"valid ({source})"), _environment(config)]
     skills, skills_check = _skills(config)
-    folders = [skill.migrations for skill in skills if skill.migrations is not None]
+    folders = migration_folders(skills)
     database = await _database(config, folders)
     vault = _vault(config)
     checks += [database, vault]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -112,10 +113,10 @@ class SkillLoadError(Exception):
 
 def builtin_skills() -> list[str]:
     """Every package under `skills/`, by name: a new skill folder is found without an edit."""
-    import skills
-
+    spec = importlib.util.find_spec("skills")
+    folders = list(spec.submodule_search_locations or []) if spec else []
     return sorted(
-        f"skills.{module.name}" for module in pkgutil.iter_modules(skills.__path__) if module.ispkg
+        f"skills.{module.name}" for module in pkgutil.iter_modules(folders) if module.ispkg
     )
 
 
@@ -135,6 +136,11 @@ def load_skills(plugins: Iterable[str] = ()) -> list[Skill]:
         _check_shape(skill, module_name, found)
         found.append(skill)
     return found
+
+
+def migration_folders(skills: Iterable[Skill]) -> list[Path]:
+    """The skills' own migrations folders, each a branch on the core head."""
+    return [skill.migrations for skill in skills if skill.migrations is not None]
 
 
 def _check_shape(skill: Skill, module_name: str, earlier: list[Skill]) -> None:

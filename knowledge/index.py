@@ -78,6 +78,16 @@ class SearchHit:
     snippet: str
     passage: str
 
+    def as_data(self) -> dict[str, Any]:
+        """The hit as plain data, for a tool's result and `gepeto search --json`."""
+        return {
+            "path": self.path,
+            "title": self.title,
+            "heading": self.heading,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
 
 class VaultIndex:
     """Notes of one vault in a persistent Chroma collection plus BM25, found by hybrid search.

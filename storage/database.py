@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,7 @@ async def upgrade(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> No
     """
     path = database_file(engine)
     if path is None:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
             await connection.run_sync(_migrate, None, skill_folders)
         return
     seen = path.with_name(path.name + SEEN_SUFFIX)
@@ -164,7 +165,7 @@ async def upgrade(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> No
     if had_family and not path.exists():
         raise _lost_at_start(path)
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
             await connection.run_sync(_migrate, path if had_family else None, skill_folders)
         if not had_family:
             seen.write_text(
@@ -180,9 +181,42 @@ def _migrate(
     connection: Connection, family_at: Path | None, skill_folders: Sequence[Path]
 ) -> None:
     """Migrates to the newest revision; `family_at` must already hold a migrated family."""
-    if family_at is not None and not inspect(connection).has_table("alembic_version"):
-        raise _lost_at_start(family_at)
-    command.upgrade(_alembic_config(connection, skill_folders), "heads")
+    with _one_transaction(connection):
+        if family_at is not None and not inspect(connection).has_table("alembic_version"):
+            raise _lost_at_start(family_at)
+        command.upgrade(_alembic_config(connection, skill_folders), "heads")
+
+
+@contextmanager
+def _one_transaction(connection: Connection) -> Iterator[None]:
+    """The whole upgrade commits or rolls back as one.
+
+    On SQLite, foreign keys are off meanwhile: a migration that rebuilds a table (batch mode)
+    drops the old one, and with them on that drop would delete every child row by cascade.
+    The rows are checked before the commit instead, and foreign keys are back on afterwards.
+    """
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # ignored inside a transaction
+    connection.exec_driver_sql("BEGIN")  # sqlite3 opens none before DDL: those would stick
+    try:
+        yield
+        orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if orphans:
+            tables = ", ".join(sorted({str(row[0]) for row in orphans}))
+            raise StorageError(
+                f"Upgrading the database would leave rows of {tables} pointing at rows that do "
+                "not exist, so nothing was changed: keep your backup and report this."
+            )
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def _fault_or(error: Exception, path: Path) -> Exception:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from pydantic import BaseModel, Field
 
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from knowledge import answers
 from skills.knowledge.settings import KnowledgeSkillSettings
-
-if TYPE_CHECKING:
-    from knowledge.index import SearchHit
 
 
 class SearchArgs(BaseModel):
@@ -21,16 +16,6 @@ class SearchArgs(BaseModel):
 
 class AskArgs(BaseModel):
     question: str = Field(min_length=1, max_length=1000, description="the question")
-
-
-def hit_data(hit: SearchHit) -> dict[str, Any]:
-    return {
-        "path": hit.path,
-        "title": hit.title,
-        "heading": hit.heading,
-        "score": round(hit.score, 4),
-        "snippet": hit.snippet,
-    }
 
 
 async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
@@ -48,7 +33,7 @@ async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
             f"{answers.citation(hit)} › {hit.heading}" if hit.heading else answers.citation(hit)
         )
         lines.append(f"- {where}: {hit.snippet}")
-    return ToolResult(text="\n".join(lines), data={"hits": [hit_data(h) for h in hits]})
+    return ToolResult(text="\n".join(lines), data={"hits": [h.as_data() for h in hits]})
 
 
 async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
@@ -63,7 +48,7 @@ async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
     return ToolResult(
         text=answer.text,
         data={
-            "sources": [hit_data(hit) for hit in answer.sources],
+            "sources": [hit.as_data() for hit in answer.sources],
             "from_chat_model": answer.from_chat_model,
         },
     )

@@ -6,8 +6,8 @@ import asyncio
 
 from pydantic import BaseModel
 
+from bot.gpus import read_gpus
 from bot.tools import Risk, Tool, ToolContext, ToolResult
-from skills.system.gpus import read_gpus
 
 
 class NoArgs(BaseModel):
