@@ -98,6 +98,14 @@ class ModelRoles(Section):
     vision: str = ""
 
 
+class ContextSizes(Section):
+    """Ollama's `num_ctx` (tokens) per model role; 0 keeps the model's own default."""
+
+    fast: int = Field(default=0, ge=0)
+    chat: int = Field(default=0, ge=0)
+    vision: int = Field(default=0, ge=0)
+
+
 class LLMSettings(Section):
     enabled: bool = True
     endpoints: list[OllamaEndpoint] = Field(default_factory=lambda: [OllamaEndpoint()])
@@ -106,6 +114,8 @@ class LLMSettings(Section):
     request_timeout_s: float = Field(default=120.0, gt=0)
     connect_timeout_s: float = Field(default=3.0, gt=0)
     max_tool_rounds: int = Field(default=4, ge=1, le=10)
+    num_ctx: ContextSizes = ContextSizes()
+    preselect_tools: bool = True
 
 
 class RolePermissions(Section):

@@ -21,6 +21,7 @@ POLITE_WORDS = re.compile(
     r"^(?:(?:please|pls|bitte|hey|hi|ok|okay)[\s,]+)+|[\s,]+(?:please|pls|bitte|thanks|danke)$",
     re.I,
 )
+LITERAL_WORD = re.compile(r"[^\W\d_]+")
 LEADING_QUANTIFIERS = re.compile(r"^(?:some|more|etwas|noch)\s+", re.I)
 
 
@@ -38,6 +39,8 @@ class Intent:
     whole_text: str | None = None
     weights: tuple[int, ...] = ()
     """Per pattern, how many literal characters it has: the more, the more specific."""
+    words: frozenset[str] = frozenset()
+    """The literal words of its patterns (slots left out), for choosing the LLM's tools."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ def normalize(text: str) -> str:
     while previous != text:
         previous, text = text, POLITE_WORDS.sub("", text).strip()
     return text
+
+
+def literal_words(template: str) -> list[str]:
+    """'(add|put) {items} to the list' → ['add', 'put', 'to', 'the', 'list']."""
+    return LITERAL_WORD.findall(SLOT.sub(" ", template))
 
 
 def compile_pattern(template: str, slots: dict[str, str]) -> re.Pattern[str]:
@@ -145,6 +153,7 @@ def _read_intents(path: Path) -> list[Intent]:
                     unless=tuple(re.compile(rf"^{u}", re.I) for u in entry.get("unless", [])),
                     whole_text=entry.get("whole_text"),
                     weights=tuple(_literal_length(t) for t in templates),
+                    words=frozenset(word for t in templates for word in literal_words(t)),
                 )
             )
         except (KeyError, PhraseError, re.error) as error:

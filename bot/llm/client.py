@@ -131,6 +131,8 @@ class LLMClient:
     ) -> AsyncIterator[ChatChunk]:
         """Streams an answer; fails over to another endpoint if one fails before answering."""
         last_error: Exception | None = None
+        num_ctx: int = getattr(self.settings.num_ctx, role, 0)
+        options = {"num_ctx": num_ctx} if num_ctx > 0 else None
         for endpoint in self._candidates():
             model = await self._model_for(endpoint, role)
             if model is None:
@@ -143,6 +145,7 @@ class LLMClient:
                         messages=list(messages),
                         tools=list(tools) if tools else None,
                         format=response_format,
+                        options=options,
                         stream=True,
                         keep_alive=self.settings.keep_alive,
                         think=False,

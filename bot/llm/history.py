@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlmodel import col, select
@@ -11,13 +12,35 @@ from storage.database import SessionFactory
 from storage.models import ConversationMessage
 
 MAX_MESSAGES = 12
-BUDGET_CHARS = 6000  # ≈1,500 tokens: leaves room for tools and facts in an 8k context
+BUDGET_CHARS = 6000  # without [llm.num_ctx]: ≈1,500 tokens, room for tools in an 8k context
+CHARS_PER_TOKEN = 4
+"""Token counts are estimated as characters / 4: right for English and JSON with common
+tokenizers, generous for German or Portuguese (longer words, more tokens per character), so
+budgets come out a little tight rather than overflowing. No tokenizer is loaded for this."""
+ANSWER_RESERVE_TOKENS = 1024
+"""Kept free in the model's context for its answer and the tool results of later rounds."""
+
+
+def tokens(text: str) -> int:
+    """The estimated token count of a text (see CHARS_PER_TOKEN)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def budget_chars(num_ctx: int, prompt_chars: int) -> int:
+    """History characters that fit beside a prompt of `prompt_chars` in a `num_ctx` context.
+
+    0 means Ollama's own default context, whose size we cannot know: the fixed budget applies.
+    """
+    if num_ctx <= 0:
+        return BUDGET_CHARS
+    free_tokens = num_ctx - ANSWER_RESERVE_TOKENS - math.ceil(prompt_chars / CHARS_PER_TOKEN)
+    return max(0, free_tokens * CHARS_PER_TOKEN)
 
 
 async def recent(
     sessions: SessionFactory, member_id: int, channel: str, chat_id: str
 ) -> list[dict[str, Any]]:
-    """The newest messages that fit the budget, oldest first, as chat messages."""
+    """The newest MAX_MESSAGES messages of this member in this chat, oldest first."""
     async with sessions() as session:
         rows = await session.exec(
             select(ConversationMessage)
@@ -29,13 +52,20 @@ async def recent(
             .order_by(col(ConversationMessage.id).desc())
             .limit(MAX_MESSAGES)
         )
-        kept: list[dict[str, Any]] = []
-        used = 0
-        for row in rows:
-            used += len(row.content)
-            if used > BUDGET_CHARS:
-                break
-            kept.append({"role": row.role, "content": row.content})
+        found = [{"role": row.role, "content": row.content} for row in rows]
+    found.reverse()
+    return found
+
+
+def within(messages: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The newest messages whose text fits `budget` characters, starting with a user's."""
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for message in reversed(messages):
+        used += len(message["content"])
+        if used > budget:
+            break
+        kept.append(message)
     kept.reverse()
     while kept and kept[0]["role"] != "user":
         kept.pop(0)

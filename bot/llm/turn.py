@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions import ActionResult, Turn, run_action
-from bot.llm import history, prompts
+from bot.llm import history, preselect, prompts
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.repair import mend_arguments
 from bot.llm.toolcalls import ParsedCall, VisibleTextFilter, parse_tool_calls
@@ -40,13 +40,8 @@ async def answer(turn: Turn, llm: LLMClient) -> TurnResult:
     """Runs the model with the member's tools until it answers in words (or rounds run out)."""
     app = turn.app
     member = turn.member
-    tools = app.tools.allowed(app.permissions(member.role))
     known = app.tools.names()  # all names: a call outside the role is denied, not ignored
-    schemas = [tool.schema() for tool in tools]
-    messages = await _opening(turn)
-    json_mode = bool(schemas) and not await llm.supports_tools("fast")
-    if json_mode:
-        messages[0]["content"] += "\n\n" + prompts.json_mode_instructions(schemas)
+    messages, schemas, json_mode = await _opening(turn, llm)
     result = TurnResult(text="")
     repaired = False
     for _round in range(app.settings.llm.max_tool_rounds):
@@ -85,11 +80,40 @@ async def answer(turn: Turn, llm: LLMClient) -> TurnResult:
     return result
 
 
-async def _opening(turn: Turn) -> list[dict[str, Any]]:
+async def _opening(
+    turn: Turn, llm: LLMClient
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
+    """The first request's messages and tool schemas, and whether the model needs JSON mode.
+
+    Only the tools the message is about are offered (see `preselect`), and the history is cut
+    to what fits beside the prompt and the tools in the fast model's context (`num_ctx`).
+    """
+    app = turn.app
+    member = turn.member
+    allowed = app.tools.allowed(app.permissions(member.role))
+    earlier = await history.recent(
+        app.sessions, member.id, turn.incoming.channel, turn.incoming.chat_id
+    )
+    tools = allowed
+    if app.settings.llm.preselect_tools:
+        tools = await preselect.tools_for(turn, allowed, earlier)
+    schemas = [tool.schema() for tool in tools]
+    system = await _system_prompt(turn)
+    json_mode = bool(schemas) and not await llm.supports_tools("fast")
+    if json_mode:
+        system += "\n\n" + prompts.json_mode_instructions(schemas)
+    asked = _user_message(turn)
+    fixed = len(system) + len(asked["content"]) + (0 if json_mode else len(json.dumps(schemas)))
+    budget = history.budget_chars(app.settings.llm.num_ctx.fast, fixed)
+    messages = [{"role": "system", "content": system}, *history.within(earlier, budget), asked]
+    return messages, schemas, json_mode
+
+
+async def _system_prompt(turn: Turn) -> str:
     app = turn.app
     member = turn.member
     others = [m for m in await app.family.members() if m.id != member.id]
-    system = prompts.system_prompt(
+    return prompts.system_prompt(
         household=app.settings.household.name,
         member=member,
         others=others,
@@ -98,10 +122,6 @@ async def _opening(turn: Turn) -> list[dict[str, Any]]:
         language=member.language or app.settings.household.language,
         context=await skill_context(turn),
     )
-    earlier = await history.recent(
-        app.sessions, member.id, turn.incoming.channel, turn.incoming.chat_id
-    )
-    return [{"role": "system", "content": system}, *earlier, _user_message(turn)]
 
 
 async def skill_context(turn: Turn) -> list[str]:

@@ -162,6 +162,7 @@ class FakeOllama:
         self.waiting = 0
         self.peak_running = 0
         self.loaded: dict[str, datetime] = {}
+        self.prompt_eval_counts: dict[int, int] = {}  # request number → what it reported
         self._scripts: defaultdict[str, deque[ScriptedReply]] = defaultdict(deque)
         self._responders: dict[str | None, Responder] = {}
         self._ids = random.Random(seed)
@@ -558,7 +559,9 @@ class FakeOllama:
         final = _chunk(name, key, content="", done=True)
         eval_count = len(thoughts) + len(pieces) + 8 * len(calls)
         prompt = generation.body.get("messages") or generation.body.get("prompt")
-        prompt_count = max(1, len(json.dumps(prompt).split()))
+        tools = generation.body.get("tools") or []  # the real server renders these in too
+        prompt_count = max(1, len(json.dumps([prompt, tools] if tools else prompt).split()))
+        self.prompt_eval_counts[generation.request.number] = prompt_count
         eval_ns = round(eval_count * 1e9 / rate) if rate else 1_000_000
         final |= {
             "done_reason": done_reason,
