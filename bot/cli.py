@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from bot import logs
-from bot.app import build_router, ensure_demo_household, is_alive, open_app, serve
-from bot.channels import chat_channels
-from bot.channels.console import CHANNEL, ConsoleChannel, console_message
-from bot.channels.supervisor import ChannelFatal
-from bot.config import Config, ConfigError, load_config
-from bot.context import AppContext
-from bot.family import FamilyError
-from bot.instance import AlreadyRunning, running_alone
-from bot.messages import Reply
-from bot.outbox import Outbox
-from bot.skills import SkillLoadError, load_skills, migration_folders
-from bot.vault_search import IndexBusyError
-from knowledge import answers
-from storage.database import StorageError, create_engine, upgrade
-
+# Each command imports what it needs when it runs: `gepeto --help` must not pay for the
+# database, the skills and the HTTP clients (issue 11 item 10).
 if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.context import AppContext
+    from bot.messages import Reply
     from knowledge.index import SyncReport
+
+PLAIN_HELP = None
+"""Help and usage errors as plain text: formatting them with rich costs more than the rest."""
 
 app = typer.Typer(
     name="gepeto",
@@ -38,9 +28,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=PLAIN_HELP,
 )
-members_app = typer.Typer(help="Who belongs to the family.", no_args_is_help=True)
-db_app = typer.Typer(help="The database.", no_args_is_help=True)
+members_app = typer.Typer(
+    help="Who belongs to the family.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(members_app, name="members")
 app.add_typer(db_app, name="db")
 
@@ -59,6 +52,8 @@ def main_options(config: ConfigOption = None) -> None:
 
 def _config(log_to_file: bool = False) -> Config:
     """Loads the configuration (or exits naming the bad key) and sets up logging."""
+    from bot.config import ConfigError, load_config
+
     try:
         config = load_config(_state["config"])
     except ConfigError as error:
@@ -70,25 +65,47 @@ def _config(log_to_file: bool = False) -> Config:
 
 def _setup_logs(config: Config, to_file: bool) -> None:
     """Logs go to stderr, or to data/gepeto.log while the terminal is used for chatting."""
+    from bot import logs
+
     log_file = config.settings.storage.data_dir / "gepeto.log" if to_file else None
     settings = config.settings.logging
     logs.setup(settings.level, settings.format, config.secrets.values(), log_file)
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    import asyncio
+
     try:
         return asyncio.run(work())
-    except (FamilyError, SkillLoadError, IndexBusyError, ConfigError) as error:
+    except Exception as error:
+        if not _told_in_one_sentence(error):
+            raise
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
-    except (StorageError, AlreadyRunning) as error:  # issue 10 item 5: one sentence, no traceback
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from None
+
+
+def _told_in_one_sentence(error: Exception) -> bool:
+    """Errors whose message is the whole story for a person (issue 10 item 5: no traceback)."""
+    from bot.config import ConfigError
+    from bot.family import FamilyError
+    from bot.instance import AlreadyRunning
+    from bot.skills import SkillLoadError
+    from bot.vault_search import IndexBusyError
+    from storage.database import StorageError
+
+    told = (FamilyError, SkillLoadError, IndexBusyError, ConfigError, StorageError, AlreadyRunning)
+    return isinstance(error, told)
 
 
 @app.command()
 def run() -> None:
     """Run the bot: every configured chat channel, or the console when none is."""
+    from bot.app import ensure_demo_household, open_app, serve
+    from bot.channels import chat_channels
+    from bot.channels.console import ConsoleChannel
+    from bot.channels.supervisor import ChannelFatal
+    from bot.instance import running_alone
+
     config = _config()
     if not (config.telegram_enabled or config.matrix_enabled):
         _setup_logs(config, to_file=sys.stdin.isatty())
@@ -134,6 +151,10 @@ async def _first_parent(ctx: AppContext, name: str, ask: bool) -> None:
 @app.command()
 def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -> None:
     """Chat with Gepeto in this terminal as a family member."""
+    from bot.app import build_router, open_app
+    from bot.channels.console import CHANNEL, ConsoleChannel
+    from bot.outbox import Outbox
+
     config = _config(log_to_file=True)
 
     async def work() -> None:
@@ -159,6 +180,10 @@ def say(
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Send one message through the whole pipeline and print the reply."""
+    from bot.app import build_router, open_app
+    from bot.channels.console import CHANNEL, console_message
+    from bot.outbox import Outbox
+
     config = _config(log_to_file=True)
 
     async def work() -> dict[str, Any]:
@@ -198,6 +223,8 @@ def index(
     """Bring the vault's search index up to date (only changed notes are re-read)."""
     from rich.progress import Progress
 
+    from bot.app import open_app
+
     config = _config()
 
     async def work() -> SyncReport:
@@ -231,6 +258,8 @@ def search(
     json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Search the vault (syncing the index first)."""
+    from bot.app import open_app
+
     config = _config()
 
     async def work() -> list[dict[str, Any]]:
@@ -253,6 +282,9 @@ def search(
 @app.command()
 def ask(question: str) -> None:
     """Answer a question from the vault, citing the notes used."""
+    from bot.app import open_app
+    from knowledge import answers
+
     config = _config()
 
     async def work() -> str:
@@ -324,6 +356,9 @@ def members_invite(name: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done automatically at start-up)."""
+    from bot.skills import load_skills, migration_folders
+    from storage.database import create_engine, upgrade
+
     config = _config()
 
     async def work() -> None:
@@ -341,6 +376,10 @@ def db_upgrade() -> None:
 @app.command()
 def health() -> None:
     """Exit 0 when a running bot has shown a heartbeat in the last two minutes (for containers)."""
+    from datetime import UTC, datetime
+
+    from bot.app import is_alive
+
     config = _config()
     alive = is_alive(config.settings.storage.data_dir, datetime.now(UTC))
     typer.echo("alive" if alive else "no recent heartbeat: is `gepeto run` running?")
@@ -350,6 +389,8 @@ def health() -> None:
 @app.command()
 def doctor() -> None:
     """Check the setup and say how to fix what is wrong."""
+    import asyncio
+
     from bot.doctor import print_report, run_checks
 
     checks = asyncio.run(run_checks(_state["config"]))
@@ -357,6 +398,8 @@ def doctor() -> None:
 
 
 def _with_app(work: Callable[[AppContext], Awaitable[T]]) -> T:
+    from bot.app import open_app
+
     config = _config()
 
     async def opened() -> T:

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+# Types only: every handler imports the context, and must not import the HTTP client, the
+# scheduler or the LLM client with it (issue 11 item 10).
+if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock
-from bot.config import Config, RolePermissions, Settings
-from bot.family import Family
-from bot.fastpath import FastPath
-from bot.llm.client import LLMClient
-from bot.media import Media
-from bot.notify import Notifier
-from bot.redact import Redactor
-from bot.scheduler import Scheduler
-from bot.services import SkillServices
-from bot.skills import Command, Skill
-from bot.tools import AnyTool, ToolRegistry
-from bot.vault_search import VaultSearch
-from bot.workers import WorkerPool
-from knowledge.vault import Vault
-from storage.database import SessionFactory
+    from bot.clock import Clock
+    from bot.config import Config, RolePermissions, Settings
+    from bot.family import Family
+    from bot.fastpath import FastPath
+    from bot.llm.client import LLMClient
+    from bot.media import Media
+    from bot.notify import Notifier
+    from bot.redact import Redactor
+    from bot.scheduler import Scheduler
+    from bot.services import SkillServices
+    from bot.skills import Command, Skill
+    from bot.tools import AnyTool, ToolRegistry
+    from bot.vault_search import VaultSearch
+    from bot.workers import WorkerPool
+    from knowledge.vault import Vault
+    from storage.database import SessionFactory
 
 
 @dataclass(frozen=True)

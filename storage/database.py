@@ -8,16 +8,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.revisions import known_heads
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -140,6 +141,8 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 def _alembic_config(connection: Connection, skill_folders: Sequence[Path] = ()) -> AlembicConfig:
     """The core migrations plus each skill's own folder (a branch on the core head)."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -181,9 +184,16 @@ def _migrate(
     connection: Connection, family_at: Path | None, skill_folders: Sequence[Path]
 ) -> None:
     """Migrates to the newest revision; `family_at` must already hold a migrated family."""
+    versioned = inspect(connection).has_table("alembic_version")
+    if family_at is not None and not versioned:
+        raise _lost_at_start(family_at)
+    heads = known_heads([MIGRATIONS / "versions", *skill_folders])
+    if versioned and _applied(connection) == heads:
+        return  # up to date: no need to load Alembic (issue 11 item 10)
+    connection.commit()  # end the read above: the upgrade opens its own transaction
+    from alembic import command
+
     with _one_transaction(connection):
-        if family_at is not None and not inspect(connection).has_table("alembic_version"):
-            raise _lost_at_start(family_at)
         command.upgrade(_alembic_config(connection, skill_folders), "heads")
 
 
@@ -219,6 +229,11 @@ def _one_transaction(connection: Connection) -> Iterator[None]:
         connection.commit()
 
 
+def _applied(connection: Connection) -> frozenset[str]:
+    rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+    return frozenset(str(row[0]) for row in rows)
+
+
 def _fault_or(error: Exception, path: Path) -> Exception:
     """The one-sentence storage fault behind `error`, or `error` itself when it is none."""
     return storage_fault(error, path) or error
@@ -226,6 +241,8 @@ def _fault_or(error: Exception, path: Path) -> Exception:
 
 async def pending_migrations(engine: AsyncEngine, skill_folders: Sequence[Path] = ()) -> list[str]:
     """Revisions the database still lacks (empty when it is up to date)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     def check(connection: Connection) -> list[str]:
         script = ScriptDirectory.from_config(_alembic_config(connection, skill_folders))

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import httpx
-import ollama
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.clock import Clock
 from bot.config import LLMSettings, OllamaEndpoint
+
+if TYPE_CHECKING:
+    from bot.llm.ollama_sdk import TolerantClient
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,8 @@ class Breaker:
 @dataclass
 class Endpoint:
     settings: OllamaEndpoint
-    client: ollama.AsyncClient
+    timeouts: tuple[float, float]
+    """Seconds for a whole request and for connecting."""
     slots: asyncio.Semaphore
     breaker: Breaker
     waiting: int = 0
@@ -76,6 +76,16 @@ class Endpoint:
     models_checked_at: float = -1e18
     warned: set[str] = field(default_factory=set)
     capabilities: dict[str, set[str]] = field(default_factory=dict)
+    opened: TolerantClient | None = None
+
+    @property
+    def client(self) -> TolerantClient:
+        """The SDK client, made on first use (issue 11 item 10: the SDK is slow to import)."""
+        if self.opened is None:
+            from bot.llm.ollama_sdk import open_client
+
+            self.opened = open_client(self.settings.url, *self.timeouts)
+        return self.opened
 
     @property
     def load(self) -> float:
@@ -99,11 +109,11 @@ class LLMClient:
     def __init__(self, settings: LLMSettings, clock: Clock) -> None:
         self.settings = settings
         self._clock = clock
-        timeout = httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s)
+        timeouts = (settings.request_timeout_s, settings.connect_timeout_s)
         self.endpoints = [
             Endpoint(
                 settings=endpoint,
-                client=TolerantClient(host=endpoint.url, timeout=timeout),
+                timeouts=timeouts,
                 slots=asyncio.Semaphore(endpoint.max_parallel),
                 breaker=Breaker(clock),
             )
@@ -112,7 +122,8 @@ class LLMClient:
 
     async def aclose(self) -> None:
         for endpoint in self.endpoints:
-            await endpoint.client.close()  # type: ignore[no-untyped-call]
+            if endpoint.opened is not None:
+                await endpoint.opened.close()  # type: ignore[no-untyped-call]
 
     def describe_outage(self) -> str:
         names = ", ".join(e.settings.url for e in self.endpoints) or "no endpoint configured"
@@ -155,11 +166,12 @@ class LLMClient:
                         yield _chunk(part)
                 endpoint.breaker.succeeded()
                 return
-            except (ConnectionError, httpx.HTTPError, ollama.ResponseError) as error:
+            except _unreachable() as error:
                 last_error = error
                 # An `{"error": …}` line mid-stream (status -1) is the server failing, not a no.
-                if isinstance(error, ollama.ResponseError) and 400 <= error.status_code < 500:
-                    raise LLMUnavailable(f"The model said no: {error.error}") from error
+                refusal = _refusal(error)
+                if refusal is not None:
+                    raise LLMUnavailable(f"The model said no: {refusal}") from error
                 endpoint.breaker.failed()
                 log.warning("ollama %s failed: %s", endpoint.settings.name, error)
                 if started:
@@ -184,7 +196,7 @@ class LLMClient:
                         endpoint.client.show(model), timeout=self.settings.connect_timeout_s
                     )
                     endpoint.capabilities[model] = set(shown.capabilities or ["tools"])
-                except (ConnectionError, httpx.HTTPError, ollama.ResponseError, TimeoutError):
+                except _unreachable(TimeoutError):
                     return True
             return "tools" in endpoint.capabilities[model]
         return True
@@ -201,7 +213,7 @@ class LLMClient:
                     )
                 endpoint.breaker.succeeded()
                 return [list(vector) for vector in response.embeddings]
-            except (ConnectionError, httpx.HTTPError, ollama.ResponseError) as error:
+            except _unreachable() as error:
                 endpoint.breaker.failed()
                 log.warning("ollama %s embed failed: %s", endpoint.settings.name, error)
         raise LLMUnavailable(self.describe_outage())
@@ -215,7 +227,7 @@ class LLMClient:
                 running = await asyncio.wait_for(
                     endpoint.client.ps(), timeout=self.settings.connect_timeout_s
                 )
-            except (ConnectionError, httpx.HTTPError, ollama.ResponseError, TimeoutError) as e:
+            except _unreachable(TimeoutError) as e:
                 found.append(
                     EndpointStatus(name, url, False, queue, active, error=type(e).__name__)
                 )
@@ -264,40 +276,22 @@ class LLMClient:
                 endpoint.client.list(), timeout=self.settings.connect_timeout_s
             )
             endpoint.models = {m.model for m in listing.models if m.model}
-        except (ConnectionError, httpx.HTTPError, ollama.ResponseError, TimeoutError):
+        except _unreachable(TimeoutError):
             endpoint.models = None
         return endpoint.models
 
 
-class TolerantClient(ollama.AsyncClient):
-    """The SDK client, except that a streamed reply whose tool-call arguments arrive as a JSON
-    string (as OpenAI-style proxies send them) is read instead of failing the whole reply."""
+def _unreachable(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """What a failed call to an endpoint raises (the SDK is loaded once a call was made)."""
+    from bot.llm.ollama_sdk import UNREACHABLE
 
-    async def _request(
-        self, cls: type[Any], *args: Any, stream: bool = False, **kwargs: Any
-    ) -> Any:
-        if cls is not ollama.ChatResponse or not stream:
-            return await super()._request(cls, *args, stream=stream, **kwargs)
-        parts = await super()._request(dict, *args, stream=True, **kwargs)
-
-        async def tolerant() -> AsyncIterator[ollama.ChatResponse]:
-            async for part in parts:
-                yield ollama.ChatResponse(**_arguments_as_objects(part))
-
-        return tolerant()
+    return (*UNREACHABLE, *also)
 
 
-def _arguments_as_objects(part: dict[str, Any]) -> dict[str, Any]:
-    for call in (part.get("message") or {}).get("tool_calls") or ():
-        function = call.get("function") or {}
-        arguments = function.get("arguments")
-        if isinstance(arguments, str):
-            try:
-                decoded = json.loads(arguments or "{}")
-            except json.JSONDecodeError:
-                decoded = None
-            function["arguments"] = decoded if isinstance(decoded, dict) else {"_raw": arguments}
-    return part
+def _refusal(error: BaseException) -> str | None:
+    from bot.llm.ollama_sdk import refusal
+
+    return refusal(error)
 
 
 def _has(available: set[str], model: str) -> bool:
