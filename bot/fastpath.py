@@ -35,6 +35,8 @@ class Intent:
     defaults: dict[str, Any]
     unless: tuple[re.Pattern[str], ...] = ()
     whole_text: str | None = None
+    slots_into: str | None = None
+    """Slot values go into this one argument (a table) instead of beside the defaults."""
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,13 @@ class FastPath:
 
 def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
     args = dict(intent.defaults)
+    into = args
+    if intent.slots_into:
+        into = args[intent.slots_into] = dict(args.get(intent.slots_into, {}))
     for name, value in found.groupdict().items():
         if value is None:
             continue
-        args[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
+        into[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
     return args
 
 

@@ -22,9 +22,12 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from bot.tools import AnyTool
 
 if TYPE_CHECKING:
+    import typer
+
     from bot.actions import Turn
     from bot.checks import Check
     from bot.family import Member
+    from bot.fastpath import Intent
     from bot.messages import Attachment, AttachmentKind, Outcome
     from bot.scheduler import Firing
     from bot.services import SkillServices
@@ -35,6 +38,7 @@ BUILTIN_SKILLS = (
     "skills.knowledge",
     "skills.memory",
     "skills.system",
+    "skills.ssh",
 )
 SKILL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -100,6 +104,13 @@ class Skill:
     setup: Setup | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
     """Words that suggest this skill's tools in a message (besides its phrases and tool text)."""
+    configure: Callable[[Any], Skill] | None = None
+    """Builds the parts that depend on the family's settings (tools, `intents` from a catalog in
+    `[skills.<name>]`); called once at start-up with the validated settings."""
+    intents: tuple[Intent, ...] = ()
+    """Fast-path intents built in code (usually by `configure`), after those of `phrases`."""
+    cli: typer.Typer | None = None
+    """`gepeto <name> ...` commands of a built-in skill (e.g. `gepeto ssh authorize HOST`)."""
 
 
 class SkillLoadError(Exception):
