@@ -98,6 +98,9 @@ async def run_action(
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in error.errors()
         )
+        await audit.record(
+            app.sessions, app.clock, turn.member, tool.name, raw_args, "invalid", problems
+        )
         return _report(
             turn, tool.name, raw_args, "failed", f"That request was incomplete ({problems})."
         )

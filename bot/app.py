@@ -91,6 +91,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
         log.warning(note)
     skills = load_skills(settings.skills.plugins)
     skill_config = skill_settings(skills, settings.skills.sections(), config.source)
+    skills = [s.configure(skill_config[s.name]) if s.configure else s for s in skills]
     engine = create_engine(settings.storage.resolved_database_url())
     clock = clock or SystemClock()
     workers = WorkerPool(settings.workers.limits, settings.workers.default_limit)
@@ -168,7 +169,12 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 http=http,
                 family=family,
                 tools=ToolRegistry((skill.name, tool) for skill in skills for tool in skill.tools),
-                fastpath=FastPath.from_files(path for skill in skills for path in skill.phrases),
+                fastpath=FastPath(
+                    [
+                        *FastPath.from_files(p for skill in skills for p in skill.phrases).intents,
+                        *(intent for skill in skills for intent in skill.intents),
+                    ]
+                ),
                 vault=vault,
                 skills=loaded,
                 commands=handlers.commands.table(skills),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -36,6 +39,35 @@ members_app = typer.Typer(
 db_app = typer.Typer(help="The database.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(members_app, name="members")
 app.add_typer(db_app, name="db")
+
+
+def _add_skill_commands() -> None:
+    """`gepeto <skill> ...` for each built-in skill with a `cli.py` exporting a typer `app`.
+
+    Only the folder and the module's docstring are read here; the skill is imported when its
+    command runs, so `gepeto --help` stays cheap and `bot/` names no skill.
+    """
+    spec = importlib.util.find_spec("skills")
+    for folder in spec.submodule_search_locations or [] if spec else []:
+        for module in sorted(Path(folder).glob("*/cli.py")):
+            name = module.parent.name
+            about = ast.get_docstring(ast.parse(module.read_text(encoding="utf-8"))) or ""
+            _skill_command(name, about.split("\n", 1)[0])
+
+
+def _skill_command(name: str, about: str) -> None:
+    @app.command(
+        name=name,
+        help=about,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def run_skill_cli(context: typer.Context) -> None:
+        if _state["config"] is not None:
+            os.environ["GEPETO_CONFIG"] = str(_state["config"])
+        commands = importlib.import_module(f"skills.{name}.cli").app
+        commands(args=context.args, prog_name=f"gepeto {name}")
+
 
 T = TypeVar("T")
 ConfigOption = Annotated[
@@ -412,3 +444,6 @@ def _with_app(work: Callable[[AppContext], Awaitable[T]]) -> T:
 def main() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     app()
+
+
+_add_skill_commands()

@@ -41,6 +41,8 @@ class Intent:
     """Per pattern, how many literal characters it has: the more, the more specific."""
     words: frozenset[str] = frozenset()
     """The literal words of its patterns (slots left out), for choosing the LLM's tools."""
+    slots_into: str | None = None
+    """Slot values go into this one argument (a table) instead of beside the defaults."""
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,13 @@ class FastPath:
 
 def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
     args = dict(intent.defaults)
+    into = args
+    if intent.slots_into:
+        into = args[intent.slots_into] = dict(args.get(intent.slots_into, {}))
     for name, value in found.groupdict().items():
         if value is None:
             continue
-        args[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
+        into[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
     return args
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.actions import Turn
     from bot.checks import Check
     from bot.family import Member
+    from bot.fastpath import Intent
     from bot.messages import Attachment, AttachmentKind, Outcome
     from bot.scheduler import Firing
     from bot.services import SkillServices
@@ -105,6 +106,12 @@ class Skill:
     setup: Setup | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
     """Words that suggest this skill's tools in a message (besides its phrases and tool text)."""
+    configure: Callable[[Any], Skill] | None = None
+    """Builds the parts that depend on the family's settings (tools, `intents` from a catalog in
+    `[skills.<name>]`); called once at start-up with the validated settings."""
+    intents: tuple[Intent, ...] = ()
+    """Fast-path intents built in code (usually by `configure`), after those of `phrases`."""
+    """`gepeto <name> ...` commands of a built-in skill (e.g. `gepeto ssh authorize HOST`)."""
 
 
 class SkillLoadError(Exception):

@@ -139,7 +139,7 @@ async def test_arguments_that_do_not_fit_the_tool_fail_before_it_runs(
 
     assert result.status == "failed"
     assert result.text.startswith("That request was incomplete (items: Field required")
-    assert await audit_trail(app) == []
+    assert await audit_trail(app) == [("Ana", "lists.add", "invalid")]  # issue 16: audited too
 
 
 async def test_a_tool_error_is_told_to_the_member_as_it_is(

@@ -1,0 +1,42 @@
+"""The skill's life: the SSH connections are opened on demand and closed at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import asyncssh
+from pydantic import SecretStr
+
+from bot.services import SkillServices
+from skills.ssh.catalog import SshSettings
+from skills.ssh.connections import SshPool
+
+
+@contextlib.asynccontextmanager
+async def open_pool(
+    services: SkillServices, secrets: Mapping[str, SecretStr]
+) -> AsyncIterator[SshPool]:
+    """Reads Gepeto's client key (named by the environment) once; the pool closes at the end."""
+    catalog = services.settings_as(SshSettings)
+    key: asyncssh.SSHKey | None = None
+    key_file = secrets.get(catalog.key_file_env)
+    if catalog.hosts and key_file is None:
+        services.log.warning(
+            "ssh: %s is not set, so no action can run on %s",
+            catalog.key_file_env,
+            ", ".join(catalog.hosts),
+        )
+    elif key_file is not None:
+        path = Path(key_file.get_secret_value())
+        try:
+            key = await asyncio.to_thread(asyncssh.read_private_key, path)
+        except (OSError, asyncssh.KeyImportError) as error:
+            services.log.warning("ssh: cannot read the key file %s: %s", path, error)
+    pool = SshPool(catalog, key, services.log)
+    try:
+        yield pool
+    finally:
+        await pool.aclose()
