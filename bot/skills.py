@@ -35,6 +35,7 @@ BUILTIN_SKILLS = (
     "skills.knowledge",
     "skills.memory",
     "skills.system",
+    "skills.reminders",
 )
 SKILL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
