@@ -89,6 +89,8 @@ class Incoming(Frozen):
 class Button(Frozen):
     label: str
     data: str
+    emoji: str | None = None
+    """The reaction that stands for this button where buttons are reactions (Matrix)."""
 
 
 class Reply(Frozen):

@@ -29,11 +29,13 @@ CACHED_EVENTS = 1024
 
 
 def reaction_keys(buttons: Collection[Button]) -> dict[str, str]:
-    """Which reaction stands for which button: ✅ yes, ❌ no, numbers for anything else."""
+    """Which reaction stands for which button: its own emoji, ✅ yes, ❌ no, else numbers."""
     keys: dict[str, str] = {}
     numbers = iter(NUMBERED)
     for button in buttons:
-        if button.data.endswith(":yes") and YES not in keys:
+        if button.emoji and button.emoji not in keys:
+            keys[button.emoji] = button.data
+        elif button.data.endswith(":yes") and YES not in keys:
             keys[YES] = button.data
         elif button.data.endswith(":no") and NO not in keys:
             keys[NO] = button.data
