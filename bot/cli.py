@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import mimetypes
 import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -24,7 +26,7 @@ from bot.family import FamilyError
 from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
-from bot.skills import SkillLoadError
+from bot.skills import SkillLoadError, builtin_skills
 from bot.vault_search import IndexBusyError
 from knowledge import answers
 from skills.knowledge.tools import hit_data
@@ -183,6 +185,12 @@ def say(
                 "reply": "\n\n".join(reply.text for reply in delivered if reply.text),
                 "route": outcome.route,
                 "actions": [action.model_dump(mode="json") for action in outcome.actions],
+                "files": [
+                    _file_entry(path)
+                    for reply in delivered
+                    for path in (reply.image_path, reply.file_path)
+                    if path
+                ],
             }
 
     result = _run(work)
@@ -190,6 +198,12 @@ def say(
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         typer.echo(result["reply"] or "(no reply)")
+
+
+def _file_entry(path: str) -> dict[str, str]:
+    """A picture or file of a reply, for scripts: skills save them under the data directory."""
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return {"name": Path(path).name, "mime": mime, "path": path}
 
 
 @app.command()
@@ -366,6 +380,17 @@ def _with_app(work: Callable[[AppContext], Awaitable[T]]) -> T:
     return _run(opened)
 
 
+def mount_skill_commands(argv: Sequence[str]) -> None:
+    """`gepeto <skill> ...`: a built-in skill's own commands, imported only when named."""
+    mounted = {group.name for group in app.registered_groups}
+    for name in set(argv) - mounted:
+        if f"skills.{name}" in builtin_skills():
+            cli = importlib.import_module(f"skills.{name}").SKILL.cli
+            if cli is not None:
+                app.add_typer(cli, name=name)
+
+
 def main() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    mount_skill_commands(sys.argv[1:])
     app()

@@ -104,6 +104,8 @@ class Skill:
     setup: Setup | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
     """Words that suggest this skill's tools in a message (besides its phrases and tool text)."""
+    cli: Any = None
+    """A built-in skill's `gepeto <name> ...` commands (a typer app), mounted when named."""
 
 
 class SkillLoadError(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli import app, mount_skill_commands
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Gepeto:
     def __call__(self, *args: str, stdin: str | None = None) -> CommandResult:
         root = logging.getLogger()
         handlers, level = list(root.handlers), root.level
+        mount_skill_commands(args)
         try:
             result = CliRunner().invoke(
                 app, ["--config", str(self.config_path), *args], input=stdin
