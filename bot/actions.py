@@ -198,7 +198,9 @@ async def _execute(
     await audit.record(
         app.sessions, app.clock, turn.member, tool.name, clean_args, "done", approval
     )
-    return _report(turn, tool.name, clean_args, "done", result.text, data)
+    files = {"image_path": result.image_path, "file_path": result.file_path}
+    reply = Reply(text=result.text, **files) if any(files.values()) else None
+    return _report(turn, tool.name, clean_args, "done", result.text, data, reply)
 
 
 async def _journal_lookup(turn: Turn, seq: int) -> ActionRecord | None:

@@ -6,6 +6,7 @@ import ast
 import importlib
 import importlib.util
 import json
+import mimetypes
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -63,10 +64,9 @@ def _skill_command(name: str, about: str) -> None:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def run_skill_cli(context: typer.Context) -> None:
-        if _state["config"] is not None:
-            os.environ["GEPETO_CONFIG"] = str(_state["config"])
-        commands = importlib.import_module(f"skills.{name}.cli").app
-        commands(args=context.args, prog_name=f"gepeto {name}")
+        """Runs the skill's own typer app; its root context's `obj` is the `--config` path."""
+        commands = typer.main.get_group(importlib.import_module(f"skills.{name}.cli").app)
+        commands.main(args=context.args, prog_name=f"gepeto {name}", obj=_state["config"])
 
 
 T = TypeVar("T")
@@ -239,6 +239,12 @@ def say(
                 "reply": "\n\n".join(reply.text for reply in delivered if reply.text),
                 "route": outcome.route,
                 "actions": [action.model_dump(mode="json") for action in outcome.actions],
+                "files": [
+                    _file_entry(path)
+                    for reply in delivered
+                    for path in (reply.image_path, reply.file_path)
+                    if path
+                ],
             }
 
     result = _run(work)
@@ -246,6 +252,12 @@ def say(
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         typer.echo(result["reply"] or "(no reply)")
+
+
+def _file_entry(path: str) -> dict[str, str]:
+    """A picture or file of a reply, for scripts: skills save them under the data directory."""
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return {"name": Path(path).name, "mime": mime, "path": path}
 
 
 @app.command()

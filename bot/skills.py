@@ -111,7 +111,6 @@ class Skill:
     `[skills.<name>]`); called once at start-up with the validated settings."""
     intents: tuple[Intent, ...] = ()
     """Fast-path intents built in code (usually by `configure`), after those of `phrases`."""
-    """`gepeto <name> ...` commands of a built-in skill (e.g. `gepeto ssh authorize HOST`)."""
 
 
 class SkillLoadError(Exception):

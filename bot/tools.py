@@ -52,6 +52,9 @@ class ToolResult:
 
     text: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    image_path: str | None = None
+    file_path: str | None = None
+    """A picture (a chart) or a file (an export) sent with `text`."""
 
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.revisions import known_heads
+from storage.revisions import known_heads, known_revisions
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -192,9 +192,22 @@ def _migrate(
         return  # up to date: no need to load Alembic (issue 11 item 10)
     connection.commit()  # end the read above: the upgrade opens its own transaction
     from alembic import command
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
 
-    with _one_transaction(connection):
-        command.upgrade(_alembic_config(connection, skill_folders), "heads")
+    try:
+        with _one_transaction(connection):
+            command.upgrade(_alembic_config(connection, skill_folders), "heads")
+    except (CommandError, RevisionError) as error:
+        folders = [MIGRATIONS / "versions", *skill_folders]
+        unknown = _applied(connection) - known_revisions(folders)
+        if not unknown:
+            raise
+        raise StorageError(
+            "The database holds the tables of a skill that is not loaded any more (migration "
+            f"{', '.join(sorted(unknown))}): put the skill back in [skills] plugins, or restore "
+            "a backup from before it was added."
+        ) from error
 
 
 @contextmanager

@@ -16,8 +16,11 @@ LINKS = ("revision", "down_revision", "depends_on")
 def known_heads(locations: Iterable[Path]) -> frozenset[str] | None:
     """The head revisions of the migrations in these folders, or None when unsure.
 
-    Unsure (a file whose revision is not a plain literal, or one using `depends_on`) means
-    "let Alembic decide": the caller then runs the full upgrade.
+    Unsure (a file whose revision is not a plain literal) means "let Alembic decide": the
+    caller then runs the full upgrade. `depends_on` (a skill's branch needing a core revision)
+    does not make that revision stop being a head, as in Alembic's own version table; were it
+    ever read wrongly, the heads would differ from the table's and Alembic would decide — a
+    slower start, never a skipped migration, since a new file always brings a new head.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
@@ -28,8 +31,8 @@ def known_heads(locations: Iterable[Path]) -> frozenset[str] | None:
             links = _links(path)
             if links is None:
                 return None
-            revision, down, depends_on = links
-            if not isinstance(revision, str) or depends_on is not None:
+            revision, down, _depends_on = links
+            if not isinstance(revision, str):
                 return None
             revisions.add(revision)
             if isinstance(down, str):
@@ -39,6 +42,17 @@ def known_heads(locations: Iterable[Path]) -> frozenset[str] | None:
             elif down is not None:
                 return None
     return frozenset(revisions - parents)
+
+
+def known_revisions(locations: Iterable[Path]) -> frozenset[str]:
+    """Every revision named in these folders' migration files."""
+    found = set()
+    for folder in locations:
+        for path in folder.glob("*.py"):
+            links = None if path.name.startswith(("__init__", ".#")) else _links(path)
+            if links is not None and isinstance(links[0], str):
+                found.add(links[0])
+    return frozenset(found)
 
 
 def _links(path: Path) -> tuple[object, object, object] | None:

@@ -18,7 +18,7 @@ app = typer.Typer(help="Actions on the family's machines over SSH.", no_args_is_
 
 def _host(context: typer.Context, name: str) -> tuple[SshSettings, Host, dict[str, str]]:
     """The catalog of the bot.toml in use (`gepeto --config`), and the named host in it."""
-    path = context.find_root().params.get("config")
+    path = context.find_root().obj  # `gepeto --config PATH`, passed on by bot/cli.py
     try:
         config = load_config(Path(path) if path else None)
         catalog = SshSettings.model_validate(config.settings.skills.sections().get("ssh", {}))

@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.context import AppContext
 from bot.family import Member
+from bot.skills import migration_folders
 from storage.database import create_engine, pending_migrations, session_factory, upgrade
 from storage.models import AuditEntry, Identity, PendingConfirmation
 from tests.support.cli import Gepeto
@@ -27,7 +28,8 @@ async def scalar(app: AppContext, sql: str) -> object:
 
 
 async def test_start_up_applies_every_migration(app: AppContext) -> None:
-    assert await pending_migrations(app.engine) == []
+    folders = migration_folders(loaded.skill for loaded in app.skills)
+    assert await pending_migrations(app.engine, folders) == []
     tables = await scalar(app, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")
     for table in ("household", "member", "identity", "inbox_event", "outbox_message"):
         assert table in str(tables).split(",")
@@ -64,7 +66,8 @@ async def test_opening_again_keeps_the_family_and_applies_nothing_twice(
         await first.family.add("Ana", "parent")
     async with open_app(config, clock=clock) as second:
         assert [member.name for member in await second.family.members()] == ["Ana"]
-        assert await pending_migrations(second.engine) == []
+        folders = migration_folders(loaded.skill for loaded in second.skills)
+        assert await pending_migrations(second.engine, folders) == []
 
 
 async def test_a_new_database_reports_its_missing_migrations(tmp_path: Path) -> None:
