@@ -20,8 +20,9 @@ from bot.messages import Reply
 from storage.database import SessionFactory
 from storage.models import Identity, MemberChat, OutboxMessage
 
-PRIVATE_CHAT_CHANNELS = ("telegram", "matrix")
-"""Channels whose private chats are remembered for pushes (the console is a passing session)."""
+PRIVATE_CHAT_CHANNELS = ("telegram", "matrix", "console")
+"""Channels whose private chats are remembered for pushes. The console is a passing session, so
+it is used only for a member who has no Telegram or Matrix chat (a console-only household)."""
 SEEN_AGAIN_AFTER = timedelta(hours=1)
 """A known private chat's `last_seen_at` is refreshed at most this often (one write an hour)."""
 KEY_PREFIX = "push:"
@@ -143,7 +144,11 @@ class Notifier:
             chats = select(MemberChat).where(MemberChat.member_id == recipient.member_id)
             if recipient.channel is not None:
                 chats = chats.where(MemberChat.channel == recipient.channel)
-            chats = chats.order_by(col(MemberChat.last_seen_at).desc(), col(MemberChat.id).desc())
+            chats = chats.order_by(
+                col(MemberChat.channel) == "console",  # a real chat app first
+                col(MemberChat.last_seen_at).desc(),
+                col(MemberChat.id).desc(),
+            )
             chat = (await session.exec(chats)).first()
             if chat is not None:
                 return chat.channel, chat.chat_id
