@@ -24,7 +24,7 @@ from bot.family import FamilyError
 from bot.instance import AlreadyRunning, running_alone
 from bot.messages import Reply
 from bot.outbox import Outbox
-from bot.skills import SkillLoadError
+from bot.skills import SkillLoadError, load_skills
 from bot.vault_search import IndexBusyError
 from knowledge import answers
 from skills.knowledge.tools import hit_data
@@ -44,6 +44,9 @@ members_app = typer.Typer(help="Who belongs to the family.", no_args_is_help=Tru
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(members_app, name="members")
 app.add_typer(db_app, name="db")
+for _skill in load_skills():  # each built-in skill's own `gepeto <skill> ...` commands
+    if _skill.cli is not None:
+        app.add_typer(_skill.cli, name=_skill.name)
 
 T = TypeVar("T")
 ConfigOption = Annotated[

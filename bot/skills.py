@@ -104,6 +104,8 @@ class Skill:
     setup: Setup | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
     """Words that suggest this skill's tools in a message (besides its phrases and tool text)."""
+    cli: Any = None
+    """A `typer.Typer` of `gepeto <name> ...` commands (e.g. `gepeto calendar import FILE`)."""
 
 
 class SkillLoadError(Exception):
