@@ -85,7 +85,8 @@ def occurrences(event: CalendarEvent, since: datetime, until: datetime) -> list[
     found = []
     for start in starts:
         ends = _end(event, start)
-        if start.astimezone(UTC) in skipped or not (start < until and ends > since):
+        overlaps = start < until and (ends > since or start >= since)  # zero-length too
+        if start.astimezone(UTC) in skipped or not overlaps:
             continue
         found.append(Occurrence(event, start, ends))
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -28,6 +28,8 @@ from skills.calendar.settings import CalendarSettings
 
 ALARM = "alarm"
 AGENDA = "daily_agenda"
+FAMILY_WIDE_ROLES = ("parent", "adult")
+"""Whose daily agenda shows the whole family's day; children and guests see their own."""
 
 
 def alarm_key(event_id: int, minutes: int) -> str:
@@ -75,7 +77,7 @@ async def _schedule_next(
     await services.jobs.schedule(
         ALARM,
         key,
-        at=start - before,
+        at=start.astimezone(UTC) - before,  # real minutes, also on a DST night
         payload={"event_id": event.id, "minutes": minutes},
         catch_up=timedelta(minutes=settings.alarm_catch_up_minutes),
     )
@@ -155,7 +157,10 @@ def agenda_line(occurrence: events.Occurrence, names: Mapping[int, str]) -> str:
 
 
 async def push_agenda(services: SkillServices, firing: Firing) -> None:
-    """'Today: 08:00 dentist (Lena), 17:30 football' — nothing on a day with nothing on."""
+    """'Today: 08:00 dentist (Lena), 17:30 football' — nothing on a day with nothing on.
+
+    Parents and adults see the whole family's day; a child sees what is theirs or everyone's.
+    """
     if firing.member_id is None or firing.status == "missed":
         return
     zone = household_zone(services)
@@ -167,10 +172,11 @@ async def push_agenda(services: SkillServices, firing: Firing) -> None:
     if member is None:
         return
     names = {m.id: m.name for m in members}
+    sees_all = member.role in FAMILY_WIDE_ROLES
     today = [
         occurrence
         for occurrence in await events.Events(services.sessions).between(since, until)
-        if events.is_for(occurrence.event, member.id)
+        if sees_all or events.is_for(occurrence.event, member.id)
     ]
     if not today:
         return

@@ -88,6 +88,16 @@ async def _read(text: str, now: datetime, ctx: ToolContext) -> when.Moment:
         raise ToolError(str(error)) from None
 
 
+def real_time(local: datetime) -> datetime:
+    """A wall-clock time that exists: 02:30 on the night clocks go forward is 03:30."""
+    return local.astimezone(UTC).astimezone(local.tzinfo)
+
+
+def later(local: datetime, length: timedelta) -> datetime:
+    """`length` of real time after `local` (wall-clock arithmetic would lose a DST hour)."""
+    return (local.astimezone(UTC) + length).astimezone(local.tzinfo)
+
+
 def day_label(day: date, today: date) -> str:
     if day == today:
         return "today"
@@ -158,10 +168,10 @@ async def add_event(ctx: ToolContext, args: AddEventArgs) -> ToolResult:
             last = (await _read(args.ends, start, ctx)).local
             end = last.replace(hour=0, minute=0) + timedelta(days=1)
     else:
-        start = moment.local
-        end = start + DEFAULT_LENGTH
+        start = real_time(moment.local)
+        end = later(start, DEFAULT_LENGTH)
         if args.ends:
-            end = (await _read(args.ends, start, ctx)).local
+            end = real_time((await _read(args.ends, start, ctx)).local)
     if end <= start:
         raise ToolError("The event would end before it starts; when does it end?")
     rule = None
@@ -319,8 +329,9 @@ async def move_event(ctx: ToolContext, args: MoveEventArgs) -> ToolResult:
         start = moment.local.astimezone(zone)
         if not moment.has_time:
             start = start.replace(hour=old_start.hour, minute=old_start.minute)
+        start = real_time(start)
         length = DEFAULT_LENGTH if event.all_day else event.ends_at - event.starts_at
-        end = start + length
+        end = later(start, length)
         event.all_day = False
     shift = start.replace(tzinfo=None) - old_start.replace(tzinfo=None)
     event.exdates = [_shifted(text, shift, zone) for text in event.exdates]

@@ -43,6 +43,12 @@ def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
     return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
+@pytest.fixture(autouse=True)
+async def only_calendar_jobs(app: AppContext) -> None:
+    """Stops the hourly media cleanup, so moving time by weeks runs the calendar's jobs only."""
+    await app.scheduler.cancel("system:media-cleanup")
+
+
 @pytest.fixture
 def ask(app: AppContext, parent: Member, make_incoming: MakeIncoming) -> Ask:
     """Runs a calendar tool for Ana (a parent), as the fast path or a command would."""

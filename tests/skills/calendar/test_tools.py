@@ -36,7 +36,11 @@ async def test_the_agenda_lists_all_day_events_first_and_who_an_event_is_for(
         "08:00–09:00 dentist (Leo)",
         "17:30–18:30 football — Park",
     ]
-    assert [event["for"] for event in shown.data["events"]] == [["everyone"], ["Leo"], ["everyone"]]
+    assert [event["for"] for event in shown.data["events"]] == [
+        ["everyone"],
+        ["Leo"],
+        ["everyone"],
+    ]
 
 
 async def test_titles_are_shown_exactly_as_typed_and_the_agenda_is_untrusted_output(
@@ -48,7 +52,8 @@ async def test_titles_are_shown_exactly_as_typed_and_the_agenda_is_untrusted_out
 
     assert "\\*\\*call\\*\\* \\[me\\](http://x)" in shown.text
     agenda = app.tools.get("calendar.agenda")
-    assert agenda is not None and agenda.untrusted_output
+    assert agenda is not None
+    assert agenda.untrusted_output
 
 
 async def test_a_repeating_event_can_skip_one_day_and_be_moved(ask: Ask) -> None:
@@ -95,9 +100,7 @@ async def test_two_events_of_one_name_are_asked_about_not_guessed(ask: Ask) -> N
     assert result.text.startswith("Which one do you mean? #1 dentist (Fri 09 Jan); #2 dentist")
 
 
-async def test_children_read_the_calendar_but_cannot_change_it(
-    ask: Ask, child: Member
-) -> None:
+async def test_children_read_the_calendar_but_cannot_change_it(ask: Ask, child: Member) -> None:
     await ask("calendar.add_event", title="dentist", when="friday at 10")
 
     assert (await ask("calendar.agenda", member=child, day="friday")).status == "done"
