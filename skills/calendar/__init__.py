@@ -1,0 +1,32 @@
+"""The family calendar: events with alarms, a daily agenda, and ICS import and export."""
+
+from pathlib import Path
+
+from bot.skills import Skill
+from skills.calendar.commands import AGENDA as AGENDA_COMMAND
+from skills.calendar.pushes import ALARMS, DAILY_AGENDA, keep_calendar
+from skills.calendar.settings import CalendarSettings
+from skills.calendar.tools import ADD_EVENT, AGENDA, MOVE_EVENT, REMOVE_EVENT
+
+SKILL = Skill(
+    name="calendar",
+    tools=(ADD_EVENT, AGENDA, REMOVE_EVENT, MOVE_EVENT),
+    phrases=(Path(__file__).with_name("phrases.toml"),),
+    settings=CalendarSettings,
+    migrations=Path(__file__).with_name("migrations"),
+    commands=(AGENDA_COMMAND,),
+    jobs=(ALARMS, DAILY_AGENDA),
+    setup=keep_calendar,
+    keywords=(
+        "calendar",
+        "agenda",
+        "event",
+        "appointment",
+        "kalender",
+        "termin",
+        "agenda",
+        "calendário",
+        "calendario",
+        "cita",
+    ),
+)
