@@ -26,9 +26,10 @@ import os
 import re
 import secrets
 import threading
+import time
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ BIDI_CONTROLS = frozenset(
 # Control characters never written into a note: everything in Cc but newline and tab.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Replaced files kept open for late appenders; beyond this the oldest are collected early.
-MAX_REPLACED_KEPT = 64
+MAX_REPLACED_KEPT = 128
+KEEP_REPLACED_S = 10.0
+"""How long a replaced note file stays open for writes that were already under way."""
 
 
 class VaultError(Exception):
@@ -196,6 +199,7 @@ class _Replaced:
 
     handle: int
     read_up_to: int
+    since: float = field(default_factory=time.monotonic)
 
 
 class _ReplacedNotes:
@@ -206,25 +210,43 @@ class _ReplacedNotes:
         self._files: dict[Path, list[_Replaced]] = {}
 
     def take_late(self, path: Path) -> bytes:
-        """What was appended to this note's replaced files since they were last read."""
+        """What was appended to this note's replaced files since they were last read.
+
+        A file stays open for KEEP_REPLACED_S after it was replaced, not just until the next
+        write: a program that opened the note just before a rename may write seconds later on
+        a busy machine, and those lines must still reach the note.
+        """
         late = b""
+        young = []
         for replaced in self._files.pop(path, []):
-            late += _read_from(replaced.handle, replaced.read_up_to)
-            os.close(replaced.handle)
+            fresh = _read_from(replaced.handle, replaced.read_up_to)
+            late += fresh
+            replaced.read_up_to += len(fresh)
+            if time.monotonic() - replaced.since < KEEP_REPLACED_S:
+                young.append(replaced)
+            else:
+                os.close(replaced.handle)
+        if young:
+            self._files[path] = young
         return late
 
     def keep(self, path: Path, replaced: _Replaced) -> None:
         self._files.setdefault(path, []).append(replaced)
         while sum(len(files) for files in self._files.values()) > MAX_REPLACED_KEPT:
-            self._collect(next(iter(self._files)))
+            oldest = min(self._files, key=lambda each: self._files[each][0].since)
+            self._collect(oldest, close_all=True)
 
     def collect_all(self) -> None:
         with self.lock:
             for path in list(self._files):
-                self._collect(path)
+                self._collect(path, close_all=True)
 
-    def _collect(self, path: Path) -> None:
+    def _collect(self, path: Path, close_all: bool = False) -> None:
         late = self.take_late(path)
+        if close_all:
+            for replaced in self._files.pop(path, []):
+                late += _read_from(replaced.handle, replaced.read_up_to)
+                os.close(replaced.handle)
         if late:
             handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o666)
             try:
