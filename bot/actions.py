@@ -126,6 +126,7 @@ def _report(
     reply: Reply | None = None,
 ) -> ActionResult:
     turn.reports.append(ActionReport(tool=tool, args=args, status=status, detail=text))
+    turn.app.metrics.tool_called(tool, status)
     return ActionResult(status=status, text=text, data=data or {}, reply=reply)
 
 

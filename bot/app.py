@@ -25,11 +25,13 @@ from bot.context import AppContext, LoadedSkill
 from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
+from bot.http_server import HttpServer
 from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
 from bot.logs import add_secrets
 from bot.media import Media
 from bot.messages import Outcome
+from bot.metrics import Metrics
 from bot.middlewares import (
     Middleware,
     RateLimit,
@@ -94,7 +96,8 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
     skills = [s.configure(skill_config[s.name]) if s.configure else s for s in skills]
     engine = create_engine(settings.storage.resolved_database_url())
     clock = clock or SystemClock()
-    workers = WorkerPool(settings.workers.limits, settings.workers.default_limit)
+    metrics = Metrics()
+    workers = WorkerPool(settings.workers.limits, settings.workers.default_limit, metrics)
     media = Media(
         settings.storage.data_dir / "media",
         clock,
@@ -105,8 +108,8 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
     try:
         await upgrade(engine, migration_folders(skills))
         sessions = session_factory(engine)
-        llm = LLMClient(settings.llm, clock) if settings.llm.enabled else None
-        knowledge = VaultSearch(settings, llm)
+        llm = LLMClient(settings.llm, clock, metrics) if settings.llm.enabled else None
+        knowledge = VaultSearch(settings, llm, clock=clock, metrics=metrics)
         family = Family(sessions, clock, settings.household.name)
         vault = Vault(settings.vault.path)
         notify = Notifier(sessions, clock)
@@ -125,7 +128,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 raise LookupError(f"no skill handles {firing.skill}/{firing.kind} jobs any more")
             await kind.run(loaded.services, firing)
 
-        scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone)
+        scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone, metrics)
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
@@ -185,6 +188,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 media=media,
                 llm=llm,
                 knowledge=knowledge,
+                metrics=metrics,
             )
     finally:
         await engine.dispose()
@@ -211,7 +215,7 @@ def build_router(app: AppContext, outbox: Outbox) -> Router:
     app.notify.wake_with(outbox.wake)
     safety = app.settings.safety
     middlewares: list[Middleware] = [
-        log_messages,
+        log_messages(app.metrics),
         catch_errors,
         skip_unaddressed,
         identify(app, handlers.strangers.handle),
@@ -258,6 +262,8 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     resumed = await router.resume()
     if resumed:
         log.info("handled %d message(s) left over from the last run", resumed)
+    guard = DatabaseGuard(app, channels)
+    http = await open_http_server(app, channels, guard, router, outbox)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -266,7 +272,6 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     background = []
     if app.knowledge is not None and app.settings.knowledge.watch:
         background.append(asyncio.create_task(app.knowledge.keep_in_step(), name="vault-watch"))
-    guard = DatabaseGuard(app, channels)
     guarding = asyncio.create_task(guard.watch(), name="database-guard")
     background.append(guarding)
     background.append(asyncio.create_task(app.scheduler.run(), name="scheduler"))
@@ -291,6 +296,8 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         closer = getattr(channel, "aclose", None)
         if closer is not None:
             await closer()
+    if http is not None:
+        await http.close()
     for task in (outbox_task, heartbeat_task, *background):
         task.cancel()
     await asyncio.gather(
@@ -308,3 +315,35 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     guard.raise_if_lost()
     if fatal is not None:
         raise fatal
+
+
+async def open_http_server(
+    app: AppContext,
+    channels: list[Channel],
+    guard: DatabaseGuard,
+    router: Router,
+    outbox: Outbox,
+) -> HttpServer | None:
+    """The `[http]` server with health and metrics, the `[api]` when enabled, and the channels
+    that serve on it (Telegram's webhook); None when neither is enabled.
+    """
+    settings = app.settings
+    if not (settings.http.enabled or settings.api.enabled):
+        return None
+    from bot.api import CHANNEL as API_CHANNEL
+    from bot.api import HouseholdApi
+    from bot.health import Health
+    from bot.say import ReplyCollector
+
+    server = HttpServer(settings.http.listen)
+    Health(app, channels, guard).add_routes(server)
+    if settings.api.enabled:
+        replies = ReplyCollector()
+        outbox.register(API_CHANNEL, replies.send)
+        HouseholdApi(app, router, outbox, replies).add_routes(server)
+    await server.start()
+    for channel in channels:
+        use = getattr(channel, "use_http_server", None)
+        if use is not None:
+            use(server)
+    return server

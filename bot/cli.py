@@ -6,7 +6,6 @@ import ast
 import importlib
 import importlib.util
 import json
-import mimetypes
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -96,12 +95,20 @@ def _config(log_to_file: bool = False) -> Config:
 
 
 def _setup_logs(config: Config, to_file: bool) -> None:
-    """Logs go to stderr, or to data/gepeto.log while the terminal is used for chatting."""
+    """Logs go to stderr or `[logging] file`, or to data/gepeto.log while chatting here."""
     from bot import logs
 
-    log_file = config.settings.storage.data_dir / "gepeto.log" if to_file else None
     settings = config.settings.logging
-    logs.setup(settings.level, settings.format, config.secrets.values(), log_file)
+    data_dir = config.settings.storage.data_dir
+    log_file = data_dir / (settings.file or "gepeto.log") if to_file or settings.file else None
+    logs.setup(
+        settings.level,
+        settings.format,
+        config.secrets.values(),
+        log_file,
+        rotate_bytes=settings.rotate_bytes,
+        keep_files=settings.keep_files,
+    )
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -215,6 +222,7 @@ def say(
     from bot.app import build_router, open_app
     from bot.channels.console import CHANNEL, console_message
     from bot.outbox import Outbox
+    from bot.say import said
 
     config = _config(log_to_file=True)
 
@@ -235,29 +243,13 @@ def say(
             )
             await outbox.deliver_due(CHANNEL)
             assert outcome is not None
-            return {
-                "reply": "\n\n".join(reply.text for reply in delivered if reply.text),
-                "route": outcome.route,
-                "actions": [action.model_dump(mode="json") for action in outcome.actions],
-                "files": [
-                    _file_entry(path)
-                    for reply in delivered
-                    for path in (reply.image_path, reply.file_path)
-                    if path
-                ],
-            }
+            return said(outcome, delivered)
 
     result = _run(work)
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         typer.echo(result["reply"] or "(no reply)")
-
-
-def _file_entry(path: str) -> dict[str, str]:
-    """A picture or file of a reply, for scripts: skills save them under the data directory."""
-    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return {"name": Path(path).name, "mime": mime, "path": path}
 
 
 @app.command()
@@ -394,6 +386,23 @@ def members_invite(name: str) -> None:
     typer.echo(
         f"Pairing code for {member.name}: {code}\n"
         f"Ask {member.name} to send “/pair {code}” to the bot. It works once, within 24 hours."
+    )
+
+
+@members_app.command("api-key")
+def members_api_key(name: str) -> None:
+    """Make the member's key to the HTTP API (shown once; it replaces their old one)."""
+    from bot.api_keys import create_key
+
+    async def making(ctx: AppContext) -> tuple[str, str]:
+        member = await ctx.family.get(name)
+        return member.name, await create_key(ctx.sessions, ctx.clock, member)
+
+    member_name, key = _with_app(making)
+    typer.echo(
+        f"API key for {member_name} (shown only now; any older key of theirs stopped working):\n"
+        f"{key}\n"
+        f"Send it as the header “Authorization: Bearer <key>”; it may do what {member_name} may."
     )
 
 

@@ -220,6 +220,37 @@ class MediaSettings(Section):
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
+    file: str = ""
+    """Log to this file (relative to the data directory) instead of stderr; it rotates."""
+    rotate_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    keep_files: int = Field(default=5, ge=1, le=100)
+
+
+def _host_and_port(value: str) -> str:
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected host:port such as 127.0.0.1:8088 (got {value!r})")
+    return value
+
+
+class HttpSettings(Section):
+    """The small HTTP server for /healthz, /readyz, /metrics, the API and Telegram's webhook."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:8088"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        return _host_and_port(value)
+
+
+class ApiSettings(Section):
+    """The household's own HTTP API (needs `[http] enabled`); each member's key acts as them."""
+
+    enabled: bool = False
+    requests_per_minute: int = Field(default=30, ge=1)
+    burst: int = Field(default=10, ge=1)
 
 
 class Settings(Section):
@@ -236,6 +267,8 @@ class Settings(Section):
     workers: WorkerSettings = WorkerSettings()
     media: MediaSettings = MediaSettings()
     logging: LoggingSettings = LoggingSettings()
+    http: HttpSettings = HttpSettings()
+    api: ApiSettings = ApiSettings()
 
 
 class Secrets(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 # Types only: every handler imports the context, and must not import the HTTP client, the
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.fastpath import FastPath
     from bot.llm.client import LLMClient
     from bot.media import Media
+    from bot.metrics import Metrics
     from bot.notify import Notifier
     from bot.redact import Redactor
     from bot.scheduler import Scheduler
@@ -57,6 +58,7 @@ class AppContext:
     media: Media
     llm: LLMClient | None = None
     knowledge: VaultSearch | None = None
+    metrics: Metrics = field(default_factory=lambda: _new_metrics())
 
     @property
     def settings(self) -> Settings:
@@ -71,3 +73,9 @@ class AppContext:
 
     def skill(self, name: str) -> LoadedSkill:
         return next(loaded for loaded in self.skills if loaded.skill.name == name)
+
+
+def _new_metrics() -> Metrics:
+    from bot.metrics import Metrics  # prometheus_client only once an app is built
+
+    return Metrics()

@@ -61,6 +61,12 @@ class DatabaseGuard:
         self._error_seen = asyncio.Event()
         self.lost: DatabaseLost | None = None
 
+    def intact(self) -> bool:
+        """True while the file is the one the bot opened; tells nobody (for /readyz)."""
+        if self.lost is not None:
+            return False
+        return self._path is None or file_identity(self._path) == self._identity
+
     async def check(self) -> bool:
         """True while the file is the one the bot opened; otherwise tells the parents."""
         if self._path is None or self.lost is not None:

@@ -178,8 +178,8 @@ class Family:
             await session.commit()
 
     async def resolve(self, channel: str, address: str) -> Member | None:
-        """The member behind a chat identity; on the console the address is the member's name."""
-        if channel == "console":
+        """The member behind a chat identity; on the console and the API, the member's name."""
+        if channel in ("console", "api"):
             return await self.find(address)
         async with self._sessions() as session:
             row = (

@@ -1,17 +1,61 @@
-"""Structured logging: one line per event with its fields, secrets redacted, text or JSON."""
+"""Structured logging: one line per event with its fields, secrets redacted, text or JSON.
+
+Each message gets a request id (`msg-<inbox id>`) while it is handled; every line logged meanwhile
+— router, tools, the LLM, and the outbox delivering its replies — carries it, so one message's
+whole story can be pulled out of the log with one grep.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import logging.handlers
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from bot.redact import Redactor
 
 STANDARD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+REQUEST_ID: ContextVar[str | None] = ContextVar("gepeto_request_id", default=None)
+
+
+def request_id_for(inbox_id: int) -> str:
+    """The request id of the message stored under this inbox id."""
+    return f"msg-{inbox_id}"
+
+
+def request_id_of_delivery(key: str) -> str:
+    """The request id behind an outbox key: the message it answers, or the push itself."""
+    kind, _, rest = key.partition(":")
+    if kind == "inbox":
+        inbox_id = rest.partition(":")[0]
+        if inbox_id.isdigit():
+            return request_id_for(int(inbox_id))
+    return key
+
+
+@contextlib.contextmanager
+def request(request_id: str) -> Iterator[None]:
+    """Lines logged inside (and in tasks started inside) carry this request id."""
+    token = REQUEST_ID.set(request_id)
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
+
+
+class AddRequestId(logging.Filter):
+    """Puts the current message's request id on the record, when one is being handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = REQUEST_ID.get()
+        if current is not None and not hasattr(record, "request_id"):
+            record.request_id = current
+        return True
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -69,6 +113,11 @@ class RedactSecrets(logging.Filter):
             record.msg, record.args = redacted, None
         if record.exc_info or record.exc_text:
             record.exc_text = self._redact(_traceback(logging.Formatter(), record))
+        for key, value in _fields(record).items():
+            # Fields given with `extra=` are written out as they are: a secret may hide there.
+            shown = value if isinstance(value, str) else json.dumps(value, default=str)
+            if self._redact(shown) != shown:
+                setattr(record, key, self._redact(shown))
         return True
 
     def add(self, secrets: Iterable[str]) -> None:
@@ -88,14 +137,25 @@ NOISY_LIBRARIES = (
 """Libraries whose INFO lines say nothing a household needs; they log warnings and up."""
 
 
-def setup(level: str, style: str, secrets: Iterable[str], file: Path | None = None) -> None:
-    """Configures the root logger once; `file` sends logs there instead of stderr."""
+def setup(
+    level: str,
+    style: str,
+    secrets: Iterable[str],
+    file: Path | None = None,
+    *,
+    rotate_bytes: int = 10 * 1024 * 1024,
+    keep_files: int = 5,
+) -> None:
+    """Configures the root logger once; `file` sends logs there, rotating, instead of stderr."""
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(file, encoding="utf-8")
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            file, maxBytes=rotate_bytes, backupCount=keep_files, encoding="utf-8"
+        )
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if style == "json" else TextFormatter())
+    handler.addFilter(AddRequestId())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

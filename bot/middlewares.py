@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.context import AppContext
 from bot.family import Member
 from bot.messages import Incoming, Outcome, Reply
+from bot.metrics import Metrics, outcome_of
 from bot.notify import PRIVATE_CHAT_CHANNELS, record_private_chat
 from bot.streaming import ReplyStream
 
@@ -55,23 +56,31 @@ def _bind(middleware: Middleware, next_handler: Handler) -> Handler:
     return run
 
 
-async def log_messages(request: Request, call_next: Handler) -> Outcome:
-    """One structured log line per message: where from, who, which route, how long."""
-    started = time.perf_counter()
-    outcome = await call_next(request)
-    incoming = request.incoming
-    log.info(
-        "message handled",
-        extra={
-            "channel": incoming.channel,
-            "chat": incoming.chat_id,
-            "member": request.member.name if request.member else None,
-            "route": outcome.route,
-            "actions": [f"{a.tool}:{a.status}" for a in outcome.actions],
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        },
-    )
-    return outcome
+def log_messages(metrics: Metrics) -> Middleware:
+    """One structured log line per message (where from, who, which route, how long), counted."""
+
+    async def middleware(request: Request, call_next: Handler) -> Outcome:
+        started = time.perf_counter()
+        outcome = await call_next(request)
+        seconds = time.perf_counter() - started
+        incoming = request.incoming
+        log.info(
+            "message handled",
+            extra={
+                "channel": incoming.channel,
+                "chat": incoming.chat_id,
+                "member": request.member.name if request.member else None,
+                "route": outcome.route,
+                "actions": [f"{a.tool}:{a.status}" for a in outcome.actions],
+                "ms": round(seconds * 1000, 1),
+            },
+        )
+        statuses = (action.status for action in outcome.actions)
+        result = outcome_of(outcome.route, statuses, bool(outcome.replies))
+        metrics.message_handled(incoming.channel, outcome.route, result, seconds)
+        return outcome
+
+    return middleware
 
 
 async def catch_errors(request: Request, call_next: Handler) -> Outcome:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from bot import logs
 from bot.clock import Clock
 from bot.messages import Reply
 from bot.redact import Redactor
@@ -95,6 +96,10 @@ class Outbox:
         return delivered
 
     async def _deliver(self, message: OutboxMessage) -> bool:
+        with logs.request(logs.request_id_of_delivery(message.key)):
+            return await self._deliver_one(message)
+
+    async def _deliver_one(self, message: OutboxMessage) -> bool:
         sender = self._senders[message.channel]
         reply = Reply.model_validate(message.payload)
         now = self._clock.now()
@@ -120,6 +125,10 @@ class Outbox:
         else:
             message.status = "sent"
             message.sent_at = now
+            log.info(
+                "reply delivered",
+                extra={"channel": message.channel, "chat": message.chat_id, "key": message.key},
+            )
         async with self._sessions() as session:
             session.add(message)
             await session.commit()

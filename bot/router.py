@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from bot import inbox
+from bot import inbox, logs
 from bot.context import AppContext
 from bot.messages import Incoming, Outcome, Reply
 from bot.middlewares import Handler, Middleware, Request, chain
@@ -71,6 +71,10 @@ class Router:
 
     async def process(self, inbox_id: int, chat_key: tuple[str, str]) -> Outcome | None:
         """Handles one stored event under its chat's lock (taken first, so order is kept)."""
+        with logs.request(logs.request_id_for(inbox_id)):
+            return await self._process(inbox_id, chat_key)
+
+    async def _process(self, inbox_id: int, chat_key: tuple[str, str]) -> Outcome | None:
         async with self._locks.hold(chat_key):
             claimed = await inbox.claim(self.app.sessions, inbox_id)
             if claimed is None:

@@ -39,7 +39,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as recurrence
@@ -49,6 +49,9 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from storage.database import SessionFactory
 from storage.models import JobFiring, ScheduledJob
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +182,16 @@ class Scheduler:
     """Durable scheduled jobs: stored, claimed once per occurrence, dispatched to their skill."""
 
     def __init__(
-        self, sessions: SessionFactory, clock: Clock, dispatch: Dispatch, timezone: str
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        dispatch: Dispatch,
+        timezone: str,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
+        self.running = False
+        """True while `run()` is looping (for /readyz)."""
         self._sessions = sessions
         self._clock = clock
         self._dispatch = dispatch
@@ -329,6 +340,13 @@ class Scheduler:
 
     async def run(self) -> None:
         """Fires jobs until cancelled: at once (catching up on downtime), then as they come due."""
+        self.running = True
+        try:
+            await self._run()
+        finally:
+            self.running = False
+
+    async def _run(self) -> None:
         while True:
             self._woken.clear()
             try:
@@ -493,6 +511,12 @@ class Scheduler:
             return firing
 
     async def _fire(self, firing_id: int, firing: Firing) -> None:
+        """Dispatches the firing and counts how it went (`gepeto_job_firings`)."""
+        status = await self._dispatch_and_record(firing_id, firing)
+        if self.metrics is not None:
+            self.metrics.job_fired(firing.skill, firing.kind, firing.status, status)
+
+    async def _dispatch_and_record(self, firing_id: int, firing: Firing) -> str:
         """Dispatches the firing and records how it went; a cancelled dispatch stays `started`."""
         error: str | None = None
         try:
@@ -518,3 +542,4 @@ class Scheduler:
                 row.finished_at = self._clock.now()
                 session.add(row)
                 await session.commit()
+        return status

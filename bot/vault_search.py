@@ -15,6 +15,8 @@ from bot.llm.embedder import OllamaEmbedder
 from knowledge.embedders import Embedder, offline_embedder
 
 if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.metrics import Metrics
     from knowledge.index import VaultIndex
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,18 @@ def _hold_index_lock(folder: Path) -> TextIO:
 class VaultSearch:
     """Opens the index lazily (Chroma and the embedder are heavy), once, for every caller."""
 
-    def __init__(self, settings: Settings, llm: LLMClient | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        llm: LLMClient | None,
+        *,
+        clock: Clock | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._settings = settings
         self._llm = llm
+        self._clock = clock
+        self._metrics = metrics
         self._index: VaultIndex | None = None
         self._opening = asyncio.Lock()
         self._synced = False
@@ -82,13 +93,20 @@ class VaultSearch:
         if not self._synced:
             await index.sync_async()
             self._synced = True
+            self._count(index)
         return index
+
+    def _count(self, index: VaultIndex) -> None:
+        """The index's size and the time it caught up, for /metrics."""
+        if self._metrics is not None and self._clock is not None:
+            self._metrics.vault_synced(index.notes, index.passages, self._clock.now())
 
     async def keep_in_step(self, on_sync: Callable[[str], None] | None = None) -> None:
         """Re-indexes notes as they are saved in Obsidian, until cancelled."""
         index = await self.index()
         async for report in index.watch():
             self._synced = True
+            self._count(index)
             summary = (
                 f"vault re-indexed: {report.added} added, {report.changed} changed, "
                 f"{report.removed} removed in {report.seconds:.1f} s"

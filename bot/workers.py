@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -22,7 +26,13 @@ DEFAULT_LIMIT = 1
 class WorkerPool:
     """`await workers.run("ocr", read_receipt, path)` runs in a thread, at most N per kind."""
 
-    def __init__(self, limits: Mapping[str, int] | None = None, default_limit: int = 1) -> None:
+    def __init__(
+        self,
+        limits: Mapping[str, int] | None = None,
+        default_limit: int = 1,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._metrics = metrics
         self._limits = dict(limits or {})
         self._default = max(1, default_limit)
         self._gates: dict[str, asyncio.Semaphore] = {}
@@ -39,6 +49,7 @@ class WorkerPool:
             gate = self._gates[kind] = asyncio.Semaphore(self.limit(kind))
         async with gate:
             self._running[kind] = self._running.get(kind, 0) + 1
+            started = time.perf_counter()
             try:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(
@@ -46,6 +57,8 @@ class WorkerPool:
                 )
             finally:
                 self._running[kind] -= 1
+                if self._metrics is not None:
+                    self._metrics.work_done(kind, time.perf_counter() - started)
 
     def busy(self) -> dict[str, int]:
         """How many slots of each kind are taken right now (for /status and metrics)."""

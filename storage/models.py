@@ -259,6 +259,20 @@ class MemberChat(SQLModel, table=True):
     last_seen_at: datetime = _time()
 
 
+class ApiKey(SQLModel, table=True):
+    """A member's key to the household's HTTP API: only its hash is kept; it acts as them."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time()
+    last_used_at: datetime | None = _time(nullable=True)
+
+
 class ScheduledJob(SQLModel, table=True):
     """Timed work (a reminder, a chore nag, an agenda); the truth the scheduler re-reads."""
 

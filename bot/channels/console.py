@@ -61,6 +61,8 @@ class ConsoleChannel:
         self._read_line = lines or _read_stdin_line
         self._open_question: Reply | None = None
         self._streamed = ""
+        self.connected = False
+        """True while the terminal is being read (for /readyz)."""
 
     def open_stream(self, incoming: Incoming) -> ConsoleStream | None:
         """Prints the model's words as they arrive (only for the person at this terminal)."""
@@ -90,12 +92,16 @@ class ConsoleChannel:
                     return
 
         threading.Thread(target=pump, name="console-input", daemon=True).start()
-        self._prompt()
-        while (line := await lines.get()) is not None:
-            text = line.strip()
-            if text or self._open_question:
-                await self._submit(router, text)
+        self.connected = True
+        try:
             self._prompt()
+            while (line := await lines.get()) is not None:
+                text = line.strip()
+                if text or self._open_question:
+                    await self._submit(router, text)
+                self._prompt()
+        finally:
+            self.connected = False
 
     async def _submit(self, router: Router, text: str) -> None:
         question, self._open_question = self._open_question, None

@@ -73,6 +73,8 @@ class MatrixChannel:
         self._delivery = MatrixDelivery(self.client, self._events, edit_interval_s)
         # Set once a sync's events are all in the inbox and its token is saved: rooms are known.
         self.synced = asyncio.Event()
+        self.connected = False
+        """True while the last sync with the homeserver worked (for /readyz)."""
 
     @property
     def state_dir(self) -> Path:
@@ -80,9 +82,12 @@ class MatrixChannel:
 
     async def run(self, router: Router) -> None:
         """Signs in, then syncs until cancelled; refused credentials raise MatrixLoginError."""
-        await self._connect()
-        token = self._state.load_sync_token() or await self._first_sync()
-        await self._follow(router, token)
+        try:
+            await self._connect()
+            token = self._state.load_sync_token() or await self._first_sync()
+            await self._follow(router, token)
+        finally:
+            self.connected = False
 
     def fetch_media(self, attachment: Attachment) -> AsyncGenerator[bytes, None]:
         """A file a member sent, from the homeserver (decrypted when it was encrypted)."""
@@ -163,6 +168,7 @@ class MatrixChannel:
                 since=since,
                 full_state=full_state or None,
             )
+            self.connected = isinstance(response, nio.SyncResponse)
             if isinstance(response, nio.SyncResponse):
                 return response
             if response.status_code == "M_LIMIT_EXCEEDED" and response.retry_after_ms:
@@ -173,6 +179,7 @@ class MatrixChannel:
             else:
                 log.warning("Matrix sync refused: %s", response)
         except NETWORK_ERRORS as error:
+            self.connected = False
             log.warning("Matrix sync failed (%s); reconnecting", error or type(error).__name__)
         return None
 

@@ -15,7 +15,7 @@ import contextlib
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -50,6 +50,7 @@ from bot.channels.telegram_stream import LoopPacing, Pacing, TelegramReplyStream
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, BotIdentity, UpdateReader
 from bot.config import ConfigError
 from bot.context import AppContext
+from bot.http_server import HttpServer, RouteHandler
 from bot.media import MediaTooLarge, MediaUnavailable, size_in_words, unavailable
 from bot.messages import Attachment, Incoming, Reply
 from bot.router import Router
@@ -106,6 +107,9 @@ class TelegramChannel:
         self._stopping = asyncio.Event()
         self.webhook_address: tuple[str, int] | None = None
         """Where the webhook server listens once it is up (its port when 0 was configured)."""
+        self.connected = False
+        """True while the Bot API server answers (for /readyz)."""
+        self._http: HttpServer | None = None
 
     @classmethod
     def from_app(cls, app: AppContext) -> TelegramChannel:
@@ -132,6 +136,7 @@ class TelegramChannel:
             work.cancel()
             stopping.cancel()
             outcome, _ = await asyncio.gather(work, stopping, return_exceptions=True)
+            self.connected = False
         if isinstance(outcome, TelegramUnauthorizedError):
             raise ChannelFatal(
                 f"Telegram refused the bot token ({outcome.message}): check TELEGRAM_BOT_TOKEN "
@@ -180,6 +185,10 @@ class TelegramChannel:
         """Ends `run` gracefully (what SIGTERM does through `serve`)."""
         self._stopping.set()
 
+    def use_http_server(self, server: HttpServer) -> None:
+        """The webhook's route goes on the process's shared HTTP server (`[http]`)."""
+        self._http = server
+
     async def aclose(self) -> None:
         """Closes the connection to the Bot API server once nothing is left to deliver."""
         await self.bot.session.close()
@@ -189,6 +198,7 @@ class TelegramChannel:
     async def _receive(self, router: Router) -> None:
         me = await self._retrying(self.bot.get_me, "reach the Bot API server")
         identity = BotIdentity(id=me.id, username=me.username or "")
+        self.connected = True
         log.info("Telegram: connected as @%s via %s", identity.username, self._settings.api_base)
         reader = UpdateReader(self._app, identity)
         # The menu is optional: a server that stalls or garbles it must not delay receiving.
@@ -225,6 +235,7 @@ class TelegramChannel:
                 raise
             except AiogramError as error:
                 failures += 1
+                self.connected = False
                 if isinstance(error, TelegramConflictError):
                     log.warning("another program polls with this bot token: %s", error.message)
                 else:
@@ -232,6 +243,7 @@ class TelegramChannel:
                 await self._pacing.sleep(_backoff(failures))
                 continue
             failures = 0
+            self.connected = True
             incomings = [await self._read(reader, update) for update in updates]
             for update, incoming in zip(updates, incomings, strict=True):
                 try:
@@ -284,29 +296,39 @@ class TelegramChannel:
                 return web.Response(status=500)
             return web.Response(status=200)
 
-        host, _, port = self._settings.webhook_listen.rpartition(":")
-        application = web.Application()
-        application.router.add_post(urlsplit(self._settings.webhook_url).path or "/", on_update)
-        runner = web.AppRunner(application, access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host or "127.0.0.1", int(port))
-            await site.start()
-            address = runner.addresses[0]
-            self.webhook_address = (str(address[0]), int(address[1]))
-            log.info("Telegram webhook listening on %s:%s", *self.webhook_address)
+        async def register() -> bool:
+            return await self.bot.set_webhook(
+                self._settings.webhook_url,
+                secret_token=self._webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
 
-            async def register() -> bool:
-                return await self.bot.set_webhook(
-                    self._settings.webhook_url,
-                    secret_token=self._webhook_secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                )
-
+        path = urlsplit(self._settings.webhook_url).path or "/"
+        async with self._webhook_route(path, on_update):
+            host, port = self.webhook_address or ("?", 0)
+            log.info("Telegram webhook listening on %s:%s%s", host, port, path)
             await self._retrying(register, "register the webhook")
             await asyncio.Event().wait()
+
+    @contextlib.asynccontextmanager
+    async def _webhook_route(self, path: str, handler: RouteHandler) -> AsyncIterator[None]:
+        """On the shared `[http]` server when there is one, else on its own at webhook_listen."""
+        if self._http is not None:
+            unmount = self._http.mount("POST", path, handler)
+            self.webhook_address = self._http.address
+            try:
+                yield
+            finally:
+                unmount()
+            return
+        own = HttpServer(self._settings.webhook_listen)
+        own.add("POST", path, handler)
+        await own.start()
+        self.webhook_address = own.address
+        try:
+            yield
         finally:
-            await runner.cleanup()
+            await own.close()
 
     # ── the command menu ─────────────────────────────────────────────────────────────────────
 

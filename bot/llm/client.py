@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -13,6 +14,7 @@ from bot.config import LLMSettings, OllamaEndpoint
 
 if TYPE_CHECKING:
     from bot.llm.ollama_sdk import TolerantClient
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +108,11 @@ class EndpointStatus:
 class LLMClient:
     """Picks the least busy healthy endpoint that has the model, and queues fairly on it."""
 
-    def __init__(self, settings: LLMSettings, clock: Clock) -> None:
+    def __init__(
+        self, settings: LLMSettings, clock: Clock, metrics: Metrics | None = None
+    ) -> None:
         self.settings = settings
+        self._metrics = metrics
         self._clock = clock
         timeouts = (settings.request_timeout_s, settings.connect_timeout_s)
         self.endpoints = [
@@ -151,6 +156,8 @@ class LLMClient:
             started = False
             try:
                 async with self._slot(endpoint):
+                    sent = time.perf_counter()
+                    first_token_s: float | None = None
                     stream = await endpoint.client.chat(
                         model=model,
                         messages=list(messages),
@@ -162,7 +169,16 @@ class LLMClient:
                         think=False,
                     )
                     async for part in stream:
+                        if first_token_s is None:
+                            first_token_s = time.perf_counter() - sent
                         started = True
+                        if part.done and self._metrics is not None:
+                            self._metrics.llm_answered(
+                                model,
+                                first_token_s,
+                                int(getattr(part, "eval_count", None) or 0),
+                                int(getattr(part, "eval_duration", None) or 0) / 1e9,
+                            )
                         yield _chunk(part)
                 endpoint.breaker.succeeded()
                 return

@@ -67,7 +67,9 @@ def recorder() -> Recorder:
 @pytest.fixture
 def router(app: AppContext, recorder: Recorder) -> Router:
     """A router with the real error and logging middlewares around the recorder."""
-    return Router(app, Outbox(app.sessions, app.clock), [log_messages, catch_errors], recorder)
+    return Router(
+        app, Outbox(app.sessions, app.clock), [log_messages(app.metrics), catch_errors], recorder
+    )
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.support.pantry import PantryItem
 PANTRY_SKILL = "tests.support.pantry"
 PANTRY_MIGRATIONS = Path(__file__).parents[1] / "support" / "pantry" / "migrations"
 BEFORE_NAMES = Path(__file__).with_name("before_constraint_names.sql")
-CORE_HEAD = "0005"
+CORE_HEAD = "0006"
 
 
 def write_pantry_toml(directory: Path) -> Path:

@@ -24,14 +24,20 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-@pytest.fixture
-def config(bot_toml: Path, telegram: FakeTelegram) -> Config:
+SHARED_SERVER = {"GEPETO_HTTP__ENABLED": "true", "GEPETO_HTTP__LISTEN": "127.0.0.1:0"}
+
+
+@pytest.fixture(params=["its own server", "the shared [http] server"])
+def config(bot_toml: Path, telegram: FakeTelegram, request: pytest.FixtureRequest) -> Config:
+    """Issue 17 item 3: the webhook works on its own server and on the shared one alike."""
     environ = telegram_environ(telegram) | {
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "GEPETO_CHANNELS__TELEGRAM__MODE": "webhook",
         "GEPETO_CHANNELS__TELEGRAM__WEBHOOK_URL": HOOK,
         "GEPETO_CHANNELS__TELEGRAM__WEBHOOK_LISTEN": "127.0.0.1:0",
     }
+    if request.param == "the shared [http] server":
+        environ |= SHARED_SERVER
     return load_config(bot_toml, environ=environ)
 
 
@@ -43,6 +49,9 @@ async def test_updates_posted_with_the_secret_are_handled_once_and_others_refuse
         assert channel.webhook_address is not None
         host, port = channel.webhook_address
         url = f"http://{host}:{port}/telegram/updates"
+        async with http.get(f"http://{host}:{port}/healthz") as health:
+            shared = app.settings.http.enabled
+            assert health.status == (200 if shared else 404)
         forged = telegram.push_text(MALLORY_CHAT, MALLORY, "/start")
         hello = telegram.push_text(ANA_CHAT, ANA, "add jam to the shopping list")
         again = telegram.push_text(ANA_CHAT, ANA, "add honey to the shopping list")
