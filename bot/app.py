@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -25,7 +26,6 @@ from bot.context import AppContext, LoadedSkill
 from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
-from bot.http_server import HttpServer
 from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
 from bot.logs import add_secrets
@@ -54,6 +54,9 @@ from bot.vault_search import VaultSearch
 from bot.workers import WorkerPool
 from knowledge.vault import Vault
 from storage.database import create_engine, session_factory, upgrade
+
+if TYPE_CHECKING:
+    from bot.http_server import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +336,7 @@ async def open_http_server(
     from bot.api import CHANNEL as API_CHANNEL
     from bot.api import HouseholdApi
     from bot.health import Health
+    from bot.http_server import HttpServer
     from bot.say import ReplyCollector
 
     server = HttpServer(settings.http.listen)

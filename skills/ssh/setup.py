@@ -6,21 +6,33 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import asyncssh
 from pydantic import SecretStr
 
 from bot.services import SkillServices
 from skills.ssh.catalog import SshSettings
-from skills.ssh.connections import SshPool
+
+if TYPE_CHECKING:
+    from skills.ssh.connections import SshPool
 
 
 @contextlib.asynccontextmanager
 async def open_pool(
     services: SkillServices, secrets: Mapping[str, SecretStr]
-) -> AsyncIterator[SshPool]:
-    """Reads Gepeto's client key (named by the environment) once; the pool closes at the end."""
+) -> AsyncIterator[SshPool | None]:
+    """Reads Gepeto's client key (named by the environment) once; the pool closes at the end.
+
+    With no host configured there is nothing to connect to, and asyncssh is not even imported.
+    """
     catalog = services.settings_as(SshSettings)
+    if not catalog.hosts:
+        yield None
+        return
+    import asyncssh
+
+    from skills.ssh.connections import SshPool
+
     key: asyncssh.SSHKey | None = None
     key_file = secrets.get(catalog.key_file_env)
     if catalog.hosts and key_file is None:

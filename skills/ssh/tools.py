@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from bot import audit
 from bot.messages import Reply
@@ -11,7 +12,9 @@ from bot.notify import MemberRecipient, NoChatForMember
 from bot.services import SkillServices
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from skills.ssh.catalog import Action, RunArguments, SshSettings, run_arguments
-from skills.ssh.connections import Finished, HostKeyRefused, HostUnreachable, SshPool
+
+if TYPE_CHECKING:
+    from skills.ssh.connections import Finished, HostKeyRefused
 
 CONNECT_MARGIN_S = 30.0
 """Besides an action's own timeout: time to connect and log in."""
@@ -60,6 +63,8 @@ def run_tool(catalog: SshSettings) -> Tool[RunArguments]:
 
 
 async def run_action(context: ToolContext, catalog: SshSettings, args: RunArguments) -> ToolResult:
+    from skills.ssh.connections import HostKeyRefused, HostUnreachable, SshPool
+
     services = context.services
     action = catalog.action(args.host, args.action)
     argv = action.argv_for(args.args)
