@@ -105,6 +105,13 @@ async def run_action(
             turn, tool.name, raw_args, "failed", f"That request was incomplete ({problems})."
         )
     clean_args = args.model_dump(mode="json")
+    if tool.refuse is not None:
+        reason = tool.refuse(_context(turn, tool), args)
+        if reason is not None:
+            await audit.record(
+                app.sessions, app.clock, turn.member, tool.name, clean_args, "refused", reason
+            )
+            return _report(turn, tool.name, clean_args, "denied", reason)
     risk = tool.risk_for(args)
     must_ask = risk.needs_confirmation or (turn.read_untrusted and risk != Risk.READ)
     if must_ask and not confirmed:
@@ -152,15 +159,9 @@ async def _execute(
             await record("failed", {"text": text})
             return _report(turn, tool.name, clean_args, "failed", text)
         await record("started", {})
-    context = ToolContext(
-        services=app.services_for(tool),
-        member=turn.member,
-        channel=turn.incoming.channel,
-        chat_id=turn.incoming.chat_id,
-    )
     try:
         async with asyncio.timeout(tool.timeout_s):
-            result = await tool.run(context, args)
+            result = await tool.run(_context(turn, tool), args)
     except TimeoutError:
         log.warning(
             "tool %s timed out after %.0f s for %s", tool.name, tool.timeout_s, turn.member.name
@@ -202,6 +203,15 @@ async def _execute(
     files = {"image_path": result.image_path, "file_path": result.file_path}
     reply = Reply(text=result.text, **files) if any(files.values()) else None
     return _report(turn, tool.name, clean_args, "done", result.text, data, reply)
+
+
+def _context(turn: Turn, tool: AnyTool) -> ToolContext:
+    return ToolContext(
+        services=turn.app.services_for(tool),
+        member=turn.member,
+        channel=turn.incoming.channel,
+        chat_id=turn.incoming.chat_id,
+    )
 
 
 async def _journal_lookup(turn: Turn, seq: int) -> ActionRecord | None:

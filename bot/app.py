@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -179,7 +180,12 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                     [
                         *FastPath.from_files(p for skill in skills for p in skill.phrases).intents,
                         *(intent for skill in skills for intent in skill.intents),
-                    ]
+                    ],
+                    recognizers=[
+                        functools.partial(each.skill.recognize, each.services)
+                        for each in loaded
+                        if each.skill.recognize is not None
+                    ],
                 ),
                 vault=vault,
                 skills=loaded,

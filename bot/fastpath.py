@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,20 @@ def compile_pattern(template: str, slots: dict[str, str]) -> re.Pattern[str]:
     return re.compile(rf"^{body}\??$", re.IGNORECASE)
 
 
+Recognizer = Callable[[str], "FastMatch | None"]
+"""Matching done in code against live state (a skill's `recognize`), tried after the phrases."""
+
+
 class FastPath:
     """Tries every intent's patterns; the most specific full match wins (most literal text),
     so "where is {text}" never takes "where is the shopping list" from the lists skill,
     whichever skill was loaded first. Ties go to the earlier intent."""
 
-    def __init__(self, intents: Iterable[Intent] = ()) -> None:
+    def __init__(
+        self, intents: Iterable[Intent] = (), recognizers: Iterable[Recognizer] = ()
+    ) -> None:
         self.intents = list(intents)
+        self.recognizers = list(recognizers)
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> FastPath:
@@ -111,7 +118,7 @@ class FastPath:
                 if found and (best is None or weight > best[0]):
                     best = (weight, intent, found)
         if best is None:
-            return None
+            return next(filter(None, (recognize(text) for recognize in self.recognizers)), None)
         _weight, intent, found = best
         args = _arguments(intent, found)
         if intent.whole_text:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.actions import Turn
     from bot.checks import Check
     from bot.family import Member
-    from bot.fastpath import Intent
+    from bot.fastpath import FastMatch, Intent
     from bot.messages import Attachment, AttachmentKind, Outcome
     from bot.scheduler import Firing
     from bot.services import SkillServices
@@ -111,6 +111,9 @@ class Skill:
     `[skills.<name>]`); called once at start-up with the validated settings."""
     intents: tuple[Intent, ...] = ()
     """Fast-path intents built in code (usually by `configure`), after those of `phrases`."""
+    recognize: Callable[[SkillServices, str], FastMatch | None] | None = None
+    """Fast-path matching against live state (Home Assistant's sentence templates over the
+    exposed entities), tried when no phrase matched."""
 
 
 class SkillLoadError(Exception):

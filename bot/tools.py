@@ -74,6 +74,9 @@ class Tool(Generic[ArgsT]):
     """True when the result carries text others wrote (lists, notes, facts, OCR): data."""
     timeout_s: float = DEFAULT_TIMEOUT_S
     """`run_action` stops waiting after this long, so a hung call never holds a chat."""
+    refuse: Callable[[ToolContext, ArgsT], str | None] | None = None
+    """A sentence when this member may never make this call (an entity they may not touch, a
+    service nobody may call): checked before any question, audited as refused."""
 
     def risk_for(self, args: ArgsT) -> Risk:
         """The risk of this call with these arguments."""

@@ -1,0 +1,203 @@
+"""A small Home Assistant that speaks its WebSocket and REST protocol, for failure cases.
+
+The end-to-end tests use the real Home Assistant (tests/fakes/home_assistant_core.py); this
+fake exists for what the real one will not do on demand: drop connections, refuse calls,
+accept a call and never change, or change only when the test says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import WSMsgType, web
+
+from tests.fakes.synapse import free_loopback_port
+
+TOKEN = "fake-home-assistant-token"
+Behaviour = Literal["apply", "ignore", "refuse", "later"]
+
+RESULTS = {"turn_off": "off", "turn_on": "on", "lock": "locked", "unlock": "unlocked"}
+RESULTS |= {"open_cover": "open", "close_cover": "closed"}
+
+
+def state(entity_id: str, value: str, name: str, **attributes: Any) -> dict[str, Any]:
+    return {
+        "entity_id": entity_id,
+        "state": value,
+        "attributes": {"friendly_name": name, **attributes},
+        "context": {"id": f"{entity_id}-{value}"},
+    }
+
+
+@dataclass
+class FakeHomeAssistant:
+    states: dict[str, dict[str, Any]]
+    areas: list[dict[str, Any]]
+    entity_areas: dict[str, str]
+    behaviour: Behaviour = "apply"
+    port: int = field(default_factory=free_loopback_port)
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    _sockets: list[tuple[web.WebSocketResponse, int | None]] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/api/websocket", self._websocket)
+        app.router.add_post("/api/services/{domain}/{service}", self._service)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        """Like Home Assistant going down: connections drop, nothing answers."""
+        for socket, _ in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def drop_connections(self) -> None:
+        for socket, _ in list(self._sockets):
+            await socket.close()
+
+    @property
+    def connections(self) -> int:
+        return len(self._sockets)
+
+    async def set_state(self, entity_id: str, value: str) -> None:
+        """A change in the house (or a slow device finishing), sent to every subscriber."""
+        old = self.states[entity_id]
+        new = {**old, "state": value, "context": {"id": f"{entity_id}-{value}-{len(self.calls)}"}}
+        self.states[entity_id] = new
+        event = {
+            "type": "event",
+            "event": {
+                "event_type": "state_changed",
+                "data": {"entity_id": entity_id, "old_state": old, "new_state": new},
+            },
+        }
+        for socket, subscription in list(self._sockets):
+            if subscription is not None and not socket.closed:
+                await socket.send_json({**event, "id": subscription})
+
+    async def _service(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        domain, service = request.match_info["domain"], request.match_info["service"]
+        body = await request.json()
+        self.calls.append((domain, service, body))
+        if self.behaviour == "refuse":
+            return web.json_response({"message": "Entity is jammed"}, status=400)
+        if self.behaviour == "apply" and service in RESULTS:
+            for entity_id in body["entity_id"]:
+                await self.set_state(entity_id, RESULTS[service])
+        return web.json_response([])
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "auth_required", "ha_version": "2024.3.3"})
+        auth = await socket.receive_json()
+        if auth.get("access_token") != TOKEN:
+            await socket.send_json({"type": "auth_invalid", "message": "Invalid access token"})
+            await socket.close()
+            return socket
+        await socket.send_json({"type": "auth_ok", "ha_version": "2024.3.3"})
+        entry: tuple[web.WebSocketResponse, int | None] = (socket, None)
+        self._sockets.append(entry)
+        try:
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    break
+                command = message.json()
+                if command["type"] == "subscribe_events":
+                    self._sockets.remove(entry)
+                    entry = (socket, command["id"])
+                    self._sockets.append(entry)
+                await socket.send_json(self._answer(command))
+        finally:
+            with contextlib.suppress(ValueError):
+                self._sockets.remove(entry)
+        return socket
+
+    def _answer(self, command: dict[str, Any]) -> dict[str, Any]:
+        number, kind = command["id"], command["type"]
+        if kind == "ping":
+            return {"id": number, "type": "pong"}
+        results: dict[str, Any] = {
+            "subscribe_events": None,
+            "get_states": list(self.states.values()),
+            "config/area_registry/list": self.areas,
+            "config/device_registry/list": [],
+            "config/entity_registry/list": [
+                {"entity_id": e, "area_id": a, "device_id": None, "aliases": []}
+                for e, a in self.entity_areas.items()
+            ],
+            "get_services": {
+                "light": {
+                    "turn_on": {"fields": {"brightness_pct": {}}},
+                    "turn_off": {"fields": {}},
+                },
+                "lock": {"lock": {"fields": {"code": {}}}, "unlock": {"fields": {"code": {}}}},
+                "cover": {"open_cover": {"fields": {}}, "close_cover": {"fields": {}}},
+                "shell_command": {"wipe": {"fields": {}}},
+            },
+        }
+        if kind not in results:
+            return {
+                "id": number,
+                "type": "result",
+                "success": False,
+                "error": {"code": "unknown_command", "message": "Unknown command."},
+            }
+        return {"id": number, "type": "result", "success": True, "result": results[kind]}
+
+
+def small_house() -> FakeHomeAssistant:
+    """A kitchen with two lights, a front door lock, a garage door, and a hidden safe."""
+    return FakeHomeAssistant(
+        states={
+            "light.kitchen_ceiling": state("light.kitchen_ceiling", "on", "Kitchen Ceiling"),
+            "light.kitchen_counter": state("light.kitchen_counter", "on", "Kitchen Counter"),
+            "lock.front_door": state("lock.front_door", "locked", "Front Door"),
+            "cover.garage_door": state("cover.garage_door", "open", "Garage Door"),
+            "lock.safe": state("lock.safe", "locked", "Safe"),
+        },
+        areas=[
+            {"area_id": "kitchen", "name": "Kitchen", "aliases": ["Küche"]},
+            {"area_id": "garage", "name": "Garage", "aliases": []},
+            {"area_id": "hall", "name": "Hall", "aliases": []},
+        ],
+        entity_areas={
+            "light.kitchen_ceiling": "kitchen",
+            "light.kitchen_counter": "kitchen",
+            "cover.garage_door": "garage",
+            "lock.front_door": "hall",
+            "lock.safe": "hall",
+        },
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(house: FakeHomeAssistant) -> AsyncIterator[FakeHomeAssistant]:
+    await house.start()
+    try:
+        yield house
+    finally:
+        await house.stop()
+
+
+async def until(condition: Any, timeout_s: float = 5.0) -> None:
+    """Yields to the event loop until `condition()` holds (bounded), never a fixed sleep."""
+    async with asyncio.timeout(timeout_s):
+        # A bare yield lets the tasks being waited on run; no fixed sleep.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0)
