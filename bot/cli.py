@@ -207,13 +207,16 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
 
 @app.command()
 def say(
-    text: Annotated[str, typer.Argument(help="the message")],
     as_: Annotated[str, typer.Option("--as", help="the member sending it")],
+    text: Annotated[str, typer.Argument(help="the message (a caption with --attach)")] = "",
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="a file to send with it (repeatable)")
+    ] = None,
 ) -> None:
     """Send one message through the whole pipeline and print the reply."""
     from bot.app import build_router, open_app
-    from bot.channels.console import CHANNEL, console_message
+    from bot.channels.console import CHANNEL, console_message, local_attachment
     from bot.outbox import Outbox
 
     config = _config(log_to_file=True)
@@ -230,8 +233,9 @@ def say(
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
             limit = ctx.settings.safety.max_message_chars
+            files = tuple(local_attachment(path) for path in attach or ())
             outcome = await router.handle_now(
-                console_message(ctx.clock, as_, text, max_chars=limit)
+                console_message(ctx.clock, as_, text, max_chars=limit, attachments=files)
             )
             await outbox.deliver_due(CHANNEL)
             assert outcome is not None
@@ -239,6 +243,9 @@ def say(
                 "reply": "\n\n".join(reply.text for reply in delivered if reply.text),
                 "route": outcome.route,
                 "actions": [action.model_dump(mode="json") for action in outcome.actions],
+                "transcript": next(  # what a voice note was heard as (the voice skill's report)
+                    (a.args for a in outcome.actions if a.tool == TRANSCRIPT_ACTION), None
+                ),
                 "files": [
                     _file_entry(path)
                     for reply in delivered
@@ -252,6 +259,9 @@ def say(
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         typer.echo(result["reply"] or "(no reply)")
+
+
+TRANSCRIPT_ACTION = "voice.transcribe"
 
 
 def _file_entry(path: str) -> dict[str, str]:
