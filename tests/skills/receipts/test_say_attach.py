@@ -27,3 +27,14 @@ def test_say_with_a_receipt_attached_returns_the_expense_waiting_for_confirmatio
     assert action["args"]["merchant"] == "Backerei Korn"
     assert action["args"]["spent_on"] == "2025-06-14"
     assert said["transcript"] is None
+
+
+def test_attach_in_chat_sends_the_photo_and_yes_saves_the_expense(
+    gepeto: Gepeto, tmp_path: Path
+) -> None:
+    picture = receipt_picture(tmp_path, name="receipt.jpg")
+
+    result = gepeto("chat", "--as", "Ana", stdin=f"/attach {picture}\ny\n")
+
+    assert "Total: 9.00 EUR" in result.stdout
+    assert "Recorded #1 €9.00 for Other at Backerei Korn" in result.stdout

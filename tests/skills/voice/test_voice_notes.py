@@ -8,9 +8,11 @@ import pytest
 
 from bot.context import AppContext
 from bot.family import Member
+from skills.voice.transcriber import Transcriber, Transcript
 from tests.skills.voice.clips import needs_ffmpeg, needs_speech_tools, silence, spoken
 from tests.skills.voice.conftest import voice_note
 from tests.support.home import FamilyChats, MakeIncoming
+from tests.support.household import PowerCut
 
 SURE = "sure_above = 0.05\n"
 UNSURE = "sure_above = 0.99\n"
@@ -151,3 +153,29 @@ async def test_a_missing_model_is_said_and_the_member_can_still_type(
         "I can't listen to voice notes right now: my speech model is missing "
         "(an admin can run `gepeto doctor`). Please type your message."
     ]
+
+
+@needs_ffmpeg
+async def test_a_voice_note_cut_off_by_a_crash_is_answered_once_after_the_restart(
+    listening: AppContext,
+    parent: Member,
+    chats: FamilyChats,
+    make_incoming: MakeIncoming,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def power_cut(self: Transcriber, path: Path, language: str | None = None) -> Transcript:
+        raise PowerCut
+
+    with monkeypatch.context() as during_the_crash:
+        during_the_crash.setattr(Transcriber, "transcribe", power_cut)
+        with pytest.raises(PowerCut):
+            await chats.send(make_incoming(attachments=(voice_note(silence(tmp_path)),)))
+    assert chats.delivered == []
+
+    restarted = FamilyChats.open(listening)
+    assert await restarted.router.resume() == 1
+    await restarted.outbox.deliver_due()
+    assert await restarted.router.resume() == 0
+
+    assert restarted.texts() == ["I couldn't hear anything in that voice note."]
