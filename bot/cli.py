@@ -214,13 +214,16 @@ def chat(as_: Annotated[str, typer.Option("--as", help="the member you are")]) -
 
 @app.command()
 def say(
-    text: Annotated[str, typer.Argument(help="the message")],
     as_: Annotated[str, typer.Option("--as", help="the member sending it")],
+    text: Annotated[str, typer.Argument(help="the message (a caption with --attach)")] = "",
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="a file to send with it (repeatable)")
+    ] = None,
 ) -> None:
     """Send one message through the whole pipeline and print the reply."""
     from bot.app import build_router, open_app
-    from bot.channels.console import CHANNEL, console_message
+    from bot.channels.console import CHANNEL, console_message, local_attachment
     from bot.outbox import Outbox
     from bot.say import said
 
@@ -238,8 +241,9 @@ def say(
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
             limit = ctx.settings.safety.max_message_chars
+            files = tuple(local_attachment(path) for path in attach or ())
             outcome = await router.handle_now(
-                console_message(ctx.clock, as_, text, max_chars=limit)
+                console_message(ctx.clock, as_, text, max_chars=limit, attachments=files)
             )
             await outbox.deliver_due(CHANNEL)
             assert outcome is not None

@@ -16,6 +16,11 @@ from bot.router import Router
 log = logging.getLogger(__name__)
 
 
+TRANSCRIPT_REPORT = "voice.transcribe"
+"""The report a skill adds to a message's actions when it heard a voice note: its `args` are
+the transcript ({"text", "language", "confidence"}), which scripts get as `"transcript"`."""
+
+
 def said(outcome: Outcome, delivered: Iterable[Reply]) -> dict[str, Any]:
     """The JSON scripts get for one message: the reply text, its route, actions and files."""
     replies = list(delivered)
@@ -23,6 +28,9 @@ def said(outcome: Outcome, delivered: Iterable[Reply]) -> dict[str, Any]:
         "reply": "\n\n".join(reply.text for reply in replies if reply.text),
         "route": outcome.route,
         "actions": [action.model_dump(mode="json") for action in outcome.actions],
+        "transcript": next(
+            (action.args for action in outcome.actions if action.tool == TRANSCRIPT_REPORT), None
+        ),
         "files": [
             file_entry(path)
             for reply in replies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import sys
 import threading
 import uuid
@@ -12,12 +13,31 @@ from typing import TextIO
 
 from bot.clock import Clock
 from bot.media import MediaUnavailable
-from bot.messages import Attachment, Incoming, Reply
+from bot.messages import Attachment, AttachmentKind, Incoming, Reply
 from bot.router import Router
 from bot.text import DEFAULT_MAX_MESSAGE_CHARS, clean_incoming, printable
 
 CHANNEL = "console"
 READ_PIECE_BYTES = 64 * 1024
+
+
+VOICE_SUFFIXES = frozenset({".ogg", ".oga", ".opus"})
+ATTACH = "/attach "
+
+
+def local_attachment(path: Path) -> Attachment:
+    """A file on this machine as an attachment: .ogg is a voice note, images are photos."""
+    source = path.expanduser().resolve()
+    mime = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    kind: AttachmentKind = "document"
+    if source.suffix.lower() in VOICE_SUFFIXES:
+        kind, mime = "voice", "audio/ogg"
+    elif mime.startswith("audio/"):
+        kind = "audio"
+    elif mime.startswith("image/"):
+        kind = "photo"
+    size = source.stat().st_size if source.is_file() else None
+    return Attachment(kind=kind, file_id=str(source), name=source.name, mime_type=mime, size=size)
 
 
 def console_message(
@@ -26,6 +46,7 @@ def console_message(
     text: str = "",
     button: str | None = None,
     max_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Incoming:
     """An Incoming from the console; the member's name is their console identity."""
     incoming = Incoming(
@@ -37,6 +58,7 @@ def console_message(
         received_at=clock.now(),
         text=text,
         button=button,
+        attachments=attachments,
     )
     return clean_incoming(incoming, max_chars)
 
@@ -109,8 +131,16 @@ class ConsoleChannel:
         if question is not None and text.lower() in ("y", "yes", "n", "no", ""):
             wanted = "yes" if text.lower().startswith("y") else "no"
             button = next((b.data for b in question.buttons if b.data.endswith(wanted)), None)
+        attachments: tuple[Attachment, ...] = ()
+        if button is None and text.startswith(ATTACH):  # /attach PATH sends that file
+            attachments, text = (local_attachment(Path(text[len(ATTACH) :].strip())),), ""
         incoming = console_message(
-            self._clock, self.member_name, "" if button else text, button, self._max_chars
+            self._clock,
+            self.member_name,
+            "" if button else text,
+            button,
+            self._max_chars,
+            attachments,
         )
         await router.handle_now(incoming)
         await router.outbox.deliver_due(CHANNEL)

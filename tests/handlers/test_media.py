@@ -9,7 +9,18 @@ from handlers.media import NOT_YET
 from tests.support.home import FamilyChats, MakeIncoming
 
 
-async def test_a_voice_note_gets_a_kind_answer(
+async def test_a_file_no_skill_reads_gets_a_kind_answer(
+    parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
+) -> None:
+    pdf = Attachment(kind="document", file_id="d1", name="school.pdf", mime_type="application/pdf")
+
+    outcome = await chats.send(make_incoming(attachments=(pdf,)))
+
+    assert outcome.route == "media"
+    assert chats.texts() == [NOT_YET["document"]]
+
+
+async def test_a_voice_note_that_cannot_be_downloaded_gets_a_kind_answer(
     parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
 ) -> None:
     outcome = await chats.send(
@@ -17,7 +28,7 @@ async def test_a_voice_note_gets_a_kind_answer(
     )
 
     assert outcome.route == "media"
-    assert chats.texts() == [NOT_YET["voice"]]
+    assert chats.texts() == ["I couldn't download that voice note — please send it again."]
 
 
 async def test_a_photo_with_a_caption_still_handles_the_caption(

@@ -36,8 +36,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 def config(tmp_path: Path, telegram: FakeTelegram) -> Config:
-    """The test household with the recorder skill and a 1000-byte cap on files."""
-    toml = write_bot_toml(tmp_path, f"[media]\nmax_bytes = {MAX_BYTES}\n", plugins=(RECORDER,))
+    """The test household with the recorder skill (voice off) and a 1000-byte cap on files."""
+    extra = f"[media]\nmax_bytes = {MAX_BYTES}\n[skills.voice]\nenabled = false\n"
+    toml = write_bot_toml(tmp_path, extra, plugins=(RECORDER,))
     return load_config(toml, environ=telegram_environ(telegram))
 
 

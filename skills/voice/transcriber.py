@@ -1,0 +1,162 @@
+"""Speech to text with faster-whisper: the model loaded once, on first use, in a worker thread.
+
+`Transcriber.transcribe` is blocking (decoding and the model run on the CPU or the GPU); callers
+hand it to the worker pool (`services.workers.run("transcribe", ...)`). Its problems are
+`VoiceProblem`s whose text is the sentence for the member; the detail goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from skills.voice.model_files import ModelMissing, assemble_base
+from skills.voice.settings import VoiceSettings
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+SILENCE_PEAK = 1e-3
+"""Audio whose loudest sample is below this is silence: no need to run the model."""
+
+
+class VoiceProblem(Exception):
+    """A voice note that could not be turned into text; `str()` is the sentence for the member."""
+
+
+class SilentClip(VoiceProblem):
+    """Nothing was said in it."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str
+    confidence: float
+    """0–1: e^(average log-probability per token) over the spoken segments."""
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "language": self.language, "confidence": self.confidence}
+
+
+def whisper_language(language: str | None, known: set[str]) -> str | None:
+    """'pt-BR' → 'pt' when Whisper knows it; None (detect) otherwise."""
+    if not language:
+        return None
+    code = language.replace("_", "-").split("-")[0].lower()
+    return code if code in known else None
+
+
+class Transcriber:
+    """One Whisper model for the whole process, loaded by whichever note needs it first."""
+
+    def __init__(self, settings: VoiceSettings, data_dir: Path) -> None:
+        self.settings = settings
+        self._models = data_dir / "models"
+        self._model: WhisperModel | None = None
+        self._loading = threading.Lock()
+
+    def model_folder(self) -> str:
+        """Where the model is: the assembled base, a folder, or a size name for faster-whisper."""
+        name = self.settings.model
+        if name == "base":
+            return str(assemble_base(self._models / "whisper-base"))
+        folder = Path(name).expanduser()
+        if folder.is_dir() or "/" in name or name.startswith("."):
+            if not (folder / "model.bin").is_file():
+                raise ModelMissing(f"{folder} holds no CTranslate2 model.bin")
+            return str(folder)
+        return name
+
+    def model(self) -> WhisperModel:
+        with self._loading:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> WhisperModel:
+        if self.settings.model == "base":  # never a hub lookup for the bundled model
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from faster_whisper import WhisperModel
+
+        where = self.model_folder()
+        log.info("loading Whisper %s on %s (%s)", where, self.settings.device, self.settings)
+        return WhisperModel(
+            where,
+            device=self.settings.device,
+            compute_type=self.settings.compute_type,
+            cpu_threads=self.settings.cpu_threads,
+            download_root=str(self._models),
+            local_files_only=self.settings.model == "base",
+        )
+
+    def transcribe(self, path: Path, language: str | None = None) -> Transcript:
+        """The words of the voice note at `path`; raises VoiceProblem."""
+        audio = self._decode(path)
+        seconds = len(audio) / SAMPLE_RATE
+        if seconds > self.settings.max_seconds:
+            raise VoiceProblem(
+                f"That voice note is {_minutes(seconds)} long; I can listen to up to "
+                f"{_minutes(self.settings.max_seconds)} — please send a shorter one."
+            )
+        if seconds < 0.1 or float(abs(audio).max()) < SILENCE_PEAK:
+            raise SilentClip("I couldn't hear anything in that voice note.")
+        try:
+            model = self.model()
+        except ModelMissing as missing:
+            log.error("the Whisper model is missing: %s", missing)
+            raise VoiceProblem(
+                "I can't listen to voice notes right now: my speech model is missing "
+                "(an admin can run `gepeto doctor`). Please type your message."
+            ) from None
+        except Exception:
+            log.exception("could not load the Whisper model %s", self.settings.model)
+            raise VoiceProblem(
+                "I can't listen to voice notes right now: my speech model did not load. "
+                "Please type your message."
+            ) from None
+        forced = whisper_language(language, set(model.supported_languages))
+        segments, info = model.transcribe(
+            audio,
+            language=forced,
+            beam_size=self.settings.beam_size,
+            condition_on_previous_text=False,
+        )
+        spoken = [segment for segment in segments if segment.text.strip()]
+        text = " ".join(" ".join(segment.text.split()) for segment in spoken).strip()
+        if not text:
+            raise SilentClip("I couldn't hear anything in that voice note.")
+        weights = [max(1, len(segment.tokens)) for segment in spoken]
+        mean = sum(s.avg_logprob * w for s, w in zip(spoken, weights, strict=True)) / sum(weights)
+        return Transcript(
+            text=text,
+            language=info.language,
+            confidence=round(math.exp(mean), 3),
+            seconds=round(seconds, 2),
+        )
+
+    def _decode(self, path: Path) -> Any:
+        from faster_whisper.audio import decode_audio
+
+        try:
+            return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        except Exception:
+            log.warning("could not decode the voice note %s", path, exc_info=True)
+            raise VoiceProblem(
+                "I couldn't play that voice note — it may be damaged. Please record it again."
+            ) from None
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 90:
+        return f"{round(seconds)} seconds"
+    return f"{round(seconds / 60)} minutes"

@@ -1,0 +1,89 @@
+"""Prints transcription seconds (and real-time factor) per voice note and OCR seconds per receipt.
+
+Run: `python tests/benchmarks/voice_ocr.py [--threads N]` on the development sets in
+../shared/data/voice and ../shared/data/receipts. Voice notes are heard twice: with the language
+given (as a member's language setting does) and detected. The first call of each includes
+loading the model; its time is printed separately. Nothing here asserts: it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1].parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from skills.receipts.parser import parse_receipt  # noqa: E402
+from skills.receipts.reader import ReceiptReader  # noqa: E402
+from skills.voice.settings import VoiceSettings  # noqa: E402
+from skills.voice.transcriber import Transcriber  # noqa: E402
+
+
+def shared(name: str) -> Path:
+    places = [folder / "shared" / "data" / name for folder in (ROOT.parent, ROOT.parent.parent)]
+    return next((place for place in places if place.is_dir()), places[0])
+
+
+def voice(threads: int, data: Path) -> None:
+    clips = shared("voice")
+    truth = [json.loads(line) for line in (clips / "truth.jsonl").read_text().splitlines()]
+    transcriber = Transcriber(VoiceSettings(cpu_threads=threads), data)
+    started = time.perf_counter()
+    transcriber.model()
+    print(f"whisper base int8: model ready in {time.perf_counter() - started:.1f} s")
+    for forced in (True, False):
+        factors = []
+        for clip in truth:
+            started = time.perf_counter()
+            heard = transcriber.transcribe(clips / clip["file"], clip["lang"] if forced else None)
+            seconds = time.perf_counter() - started
+            factors.append(seconds / heard.seconds)
+            print(
+                f"  {clip['file']} {'forced' if forced else 'detected':8} {seconds:5.2f} s "
+                f"for {heard.seconds:4.1f} s of audio (RTF {seconds / heard.seconds:.2f}) "
+                f"{heard.language} {heard.confidence:.2f} {heard.text}"
+            )
+        mode = "language given" if forced else "language detected"
+        print(f"voice, {mode}: mean RTF {statistics.mean(factors):.2f}")
+
+
+def receipts(threads: int) -> None:
+    photos = shared("receipts")
+    reader = ReceiptReader(threads)
+    started = time.perf_counter()
+    reader.engine()
+    print(f"rapidocr: engine ready in {time.perf_counter() - started:.1f} s")
+    spent = []
+    for photo in sorted(photos.glob("*.jpg")):
+        started = time.perf_counter()
+        draft = parse_receipt(reader.read(photo))
+        seconds = time.perf_counter() - started
+        spent.append(seconds)
+        print(
+            f"  {photo.name} {seconds:5.2f} s  total {draft.total} {draft.currency} "
+            f"(checked {draft.checked}) {draft.spent_on} {draft.merchant}"
+        )
+    print(f"receipts: mean {statistics.mean(spent):.2f} s per image (OCR + parse)")
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--threads", type=int, default=0, help="0: the libraries choose")
+    chosen = options.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as data:
+        voice(chosen.threads, Path(data))
+    receipts(chosen.threads)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
