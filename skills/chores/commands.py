@@ -50,7 +50,7 @@ async def away(turn: Turn, argument: str) -> Outcome:
 
 
 async def press(turn: Turn, data: str) -> Outcome:
-    """done:<turn> · why:<turn> · approve|decline:<turn> · grant|refuse:<claim> ·
+    """done:<turn>[:<who did it>] · why:<turn> · approve|decline:<turn> · grant|refuse:<claim> ·
     swap:<turn>:yes|no."""
     verb, _, rest = data.partition(":")
     number, _, answer = rest.partition(":")
@@ -58,7 +58,9 @@ async def press(turn: Turn, data: str) -> Outcome:
         return say(turn, "confirmation", GONE)
     key = int(number)
     if verb == "done":
-        result = await run_action(turn, "chores.complete", {"turn_id": key})
+        names = {m.id: m.name for m in await turn.app.family.members()}
+        who = names.get(int(answer), "") if answer.isdigit() else ""
+        result = await run_action(turn, "chores.complete", {"turn_id": key, "who": who})
     elif verb == "why":
         result = await run_action(turn, "chores.list", {"turn_id": key})
     elif verb in ("approve", "decline"):

@@ -86,7 +86,10 @@ async def _push_step(services: SkillServices, turn: ChoreTurn, owner: Chore, ste
     members = await services.family.members()
     who = next((m.name for m in members if m.id == turn.assignee_id), "Someone")
     text = f"{BROOM} {escape(who)} hasn't done {name} yet (due {due})."
-    reply = Reply(text=text, buttons=turn_buttons(turn.id)[:1])
+    done_for = Button(
+        label=f"{who} did it", data=f"chores:done:{turn.id}:{turn.assignee_id}", emoji="✅"
+    )
+    reply = Reply(text=text, buttons=(done_for,))
     for parent in members:
         if parent.role == "parent" and parent.id != turn.assignee_id:
             key = push_key(turn.id, step, str(parent.id))
