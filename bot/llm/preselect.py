@@ -50,7 +50,7 @@ COMMON_WORDS = {
     "en": "about also been best could does done default exist existing from given happened have "
     "into just like match member members more once open please should some something still "
     "than that their them then there these they this those used very what when where which "
-    "will with would your ours",
+    "will with would your ours thing things anything everything sort",
     "de": "aber alle auch bitte dass eine einem einen einer habe haben kann mein meine meinen "
     "meiner nicht noch oder sind unser unsere unserer unseren wird",
     "pt": "como esta este isso isto meu minha nosso nossa para pela pelo sobre uma umas",

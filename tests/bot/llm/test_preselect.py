@@ -8,18 +8,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
 from bot.app import open_app
 from bot.clock import ManualClock
 from bot.config import load_config
 from bot.context import AppContext
 from bot.llm.preselect import matching_skills, vocabulary
+from skills.chores.models import Chore, ChoreMember
 from tests.fakes.ollama import FakeOllama, Recorded, ScriptedReply
-from tests.support.chores import rota
-from tests.support.home import HOUSEHOLD_SKILL, PARENT_ID, FamilyChats, MakeIncoming
+from tests.support.home import PARENT_ID, FamilyChats, MakeIncoming
 from tests.support.llm_household import MODEL, write_llm_bot_toml
 
-CHORES_SKILL = "tests.support.chores"
 CHORES = {"chores.add", "chores.list"}
 
 
@@ -34,11 +34,6 @@ async def home(
     tmp_path: Path, ollama: FakeOllama, clock: ManualClock
 ) -> AsyncIterator[AppContext]:
     bot_toml = write_llm_bot_toml(tmp_path, [ollama.url])
-    plugins = f'plugins = ["{HOUSEHOLD_SKILL}"]'
-    text = bot_toml.read_text().replace(
-        plugins, f'plugins = ["{HOUSEHOLD_SKILL}", "{CHORES_SKILL}"]'
-    )
-    bot_toml.write_text(text)
     async with open_app(load_config(bot_toml, environ={}), clock=clock) as app:
         for name, role, user in (("Ana", "parent", PARENT_ID), ("Leo", "child", "1002")):
             await app.family.add(name, role)
@@ -54,10 +49,23 @@ def everything_ana_may_use(app: AppContext) -> set[str]:
     return {tool.name for tool in app.tools.allowed(app.permissions("parent"))}
 
 
+async def chores_of(app: AppContext) -> list[tuple[str, list[str]]]:
+    """Each chore with the names of the members taking part."""
+    names = {member.id: member.name for member in await app.family.members()}
+    async with app.sessions() as session:
+        found = []
+        for chore in await session.exec(select(Chore).order_by(col(Chore.id))):
+            taking = await session.exec(
+                select(ChoreMember.member_id).where(ChoreMember.chore_id == chore.id)
+            )
+            found.append((chore.name, [names[member] for member in taking]))
+        return found
+
+
 async def test_a_chore_request_offers_the_chores_tools_and_the_call_runs(
     home: AppContext, ollama: FakeOllama, make_incoming: MakeIncoming
 ) -> None:
-    call = {"chore": "dishes", "who": "Leo", "when": "tomorrow"}
+    call = {"what": "dishes", "who": ["Leo"], "when": "tomorrow"}
     ollama.script(
         MODEL,
         ScriptedReply(tool_calls=[{"name": "chores.add", "arguments": call}]),
@@ -68,7 +76,7 @@ async def test_a_chore_request_offers_the_chores_tools_and_the_call_runs(
     outcome = await chats.send(make_incoming("can you put the dishes chore on Leo for tomorrow"))
 
     assert [(a.tool, a.status) for a in outcome.actions] == [("chores.add", "done")]
-    assert rota(home.settings.storage.data_dir) == ["dishes | Leo | tomorrow"]
+    assert await chores_of(home) == [("Dishes", ["Leo"])]
     assert chats.texts() == ["Leo has the dishes tomorrow."]
     first = offered(ollama.chat_requests[0])
     assert first >= CHORES
@@ -91,7 +99,7 @@ async def test_an_unrelated_question_is_not_offered_the_chores_tools(
 async def test_a_short_answer_to_the_models_question_keeps_the_chores_tools(
     home: AppContext, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
 ) -> None:
-    call = {"chore": "laundry", "who": "Leo", "when": "Saturday"}
+    call = {"what": "laundry", "who": ["Leo"], "when": "every Saturday"}
     ollama.script(
         MODEL,
         ScriptedReply(content="Sure — for which day?"),
