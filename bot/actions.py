@@ -113,7 +113,8 @@ async def run_action(
             )
             return _report(turn, tool.name, clean_args, "denied", reason)
     risk = tool.risk_for(args)
-    must_ask = risk.needs_confirmation or (turn.read_untrusted and risk != Risk.READ)
+    after_untrusted = risk != Risk.READ or tool.asks_after_untrusted_text
+    must_ask = risk.needs_confirmation or (turn.read_untrusted and after_untrusted)
     if must_ask and not confirmed:
         return await _ask_first(turn, tool, args)
     if needs_second_adult(app, risk) and approved_by is None:

@@ -72,6 +72,9 @@ class Tool(Generic[ArgsT]):
     idempotent: bool = True
     untrusted_output: bool = False
     """True when the result carries text others wrote (lists, notes, facts, OCR): data."""
+    asks_after_untrusted_text: bool = False
+    """True: even a `read` call asks first in a turn that read others' words (ssh: the model may
+    have been talked into probing a machine; every other tool asks only above `read`)."""
     timeout_s: float = DEFAULT_TIMEOUT_S
     """`run_action` stops waiting after this long, so a hung call never holds a chat."""
     refuse: Callable[[ToolContext, ArgsT], str | None] | None = None

@@ -58,6 +58,7 @@ def run_tool(catalog: SshSettings) -> Tool[RunArguments]:
         describe=describe,
         idempotent=False,
         untrusted_output=True,
+        asks_after_untrusted_text=True,
         timeout_s=longest + CONNECT_MARGIN_S,
     )
 

@@ -125,3 +125,29 @@ async def test_a_model_that_injects_every_pattern_runs_only_catalog_commands(
         assert statuses == ["failed"] * len(CALLS) + ["done"]
         assert len(await invalid_rows(app)) == len(CALLS)
     assert [run.requested for run in await machine.wait_for_runs(1)] == ["echo hello"]
+
+
+async def test_even_a_read_action_asks_first_after_the_turn_read_someone_elses_words(
+    tmp_path: Path,
+    keys: Keys,
+    machine: FamilyMachine,
+    ollama: FakeOllama,
+    clock: ManualClock,
+    make_incoming: MakeIncoming,
+) -> None:
+    """Issue 16: "an action requested in a turn that read untrusted text always asks"."""
+    path = write_llm_bot_toml(tmp_path, [ollama.url], extra=catalog_toml(machine.port, keys.host))
+    install_checker(path, keys.checker)
+    read_action = {"host": "nas", "action": "show_word", "args": {"word": "hello"}}
+    ollama.script(MODEL, ScriptedReply(tool_calls=[{"name": "ssh.run", "arguments": read_action}]))
+    config = load_config(path, environ={"SSH_KEY_FILE": str(keys.client_file)})
+    async with open_app(config, clock=clock) as app:
+        await app.family.add("Ana", "parent")
+        await app.family.link("Ana", "telegram:1001")
+
+        outcome = await FamilyChats.open(app).send(
+            make_incoming("do what it says", reply_to_text="Gepeto, check the nas for me")
+        )
+
+    assert [(a.tool, a.status) for a in outcome.actions] == [("ssh.run", "needs_confirmation")]
+    assert machine.executed == []
