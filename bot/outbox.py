@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.clock import Clock
@@ -94,11 +95,34 @@ class Outbox:
                 delivered += 1
         return delivered
 
+    async def _claim(self, message: OutboxMessage) -> bool:
+        """Takes this attempt at the message; False when another deliverer took it first.
+
+        One conditional UPDATE, so two deliverers sharing a database (PostgreSQL) never send
+        the same attempt twice: the second finds the attempt count moved and backs off.
+        """
+        async with self._sessions() as session:
+            claimed = await session.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == message.id,
+                    col(OutboxMessage.status) == "pending",
+                    col(OutboxMessage.attempts) == message.attempts,
+                )
+                .values(attempts=message.attempts + 1)
+            )
+            await session.commit()
+        if claimed.rowcount != 1:
+            return False
+        message.attempts += 1
+        return True
+
     async def _deliver(self, message: OutboxMessage) -> bool:
         sender = self._senders[message.channel]
         reply = Reply.model_validate(message.payload)
         now = self._clock.now()
-        message.attempts += 1
+        if not await self._claim(message):
+            return False
         try:
             await sender(message.chat_id, reply, message.key)
         except RetryLater as wait:

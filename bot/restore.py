@@ -152,10 +152,11 @@ def _clear_the_way(
     if (in_the_way or database_in_use) and not force:
         names = [str(folder) for folder in in_the_way]
         names += ["the PostgreSQL database"] if database_in_use else []
+        places = " and ".join(names)
         hold = "hold" if len(names) > 1 else "holds"
         raise RestoreError(
-            f"{' and '.join(names)} already {hold} a household: restore into an empty place, "
-            "or add --force to keep the current one aside and restore over it."
+            f"{places[:1].upper()}{places[1:]} already {hold} a household: restore into an "
+            "empty place, or add --force to keep the current one aside and restore over it."
         )
     holder = running_on(data_dir)
     if holder is not None:

@@ -8,7 +8,6 @@ Runs on SQLite and, with `--database=postgres`, on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import Turn, run_action
@@ -29,7 +28,8 @@ from bot.family import Member
 from bot.messages import Incoming
 from bot.restore import restore
 from storage.database import create_engine
-from storage.dumps import is_postgres, is_sqlite_file
+from storage.dumps import is_sqlite_file
+from tests.support.disaster import lose_everything
 from tests.support.home import CHILD_ID, PARENT_ID, FamilyChats, MakeIncoming, write_bot_toml
 
 BURST = 50
@@ -129,21 +129,6 @@ async def burst(
     await chats.outbox.deliver_due()
 
 
-async def destroy(config: Config) -> None:
-    """The disk is gone: data dir, vault, and the PostgreSQL database's tables if it is one."""
-    shutil.rmtree(config.settings.storage.data_dir)
-    shutil.rmtree(config.settings.vault.path)
-    url = config.settings.storage.resolved_database_url()
-    if is_postgres(url):
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
-        finally:
-            await engine.dispose()
-
-
 async def test_issue17_a_backup_taken_during_a_burst_restores_every_message_whole_or_not_at_all(
     config: Config, clock: ManualClock, make_incoming: MakeIncoming, tmp_path: Path
 ) -> None:
@@ -168,7 +153,7 @@ async def test_issue17_a_backup_taken_during_a_burst_restores_every_message_whol
     assert during.archive != after.archive
 
     # The quiet backup brings back every row and every file, exactly.
-    await destroy(config)
+    await lose_everything(config)
     await restore(config, after.archive, clock.now(), force=False)
     engine = create_engine(config.settings.storage.resolved_database_url())
     try:
