@@ -139,13 +139,18 @@ def run() -> None:
     from bot.channels.console import ConsoleChannel
     from bot.channels.supervisor import ChannelFatal
     from bot.instance import running_alone
+    from bot.pods import registered
 
     config = _config()
     if not (config.telegram_enabled or config.matrix_enabled):
         _setup_logs(config, to_file=sys.stdin.isatty())
 
     async def work() -> None:
-        async with running_alone(config.settings.storage.data_dir), open_app(config) as ctx:
+        async with (
+            running_alone(config.settings.storage.data_dir),
+            registered(config),
+            open_app(config) as ctx,
+        ):
             channels = chat_channels(ctx)
             if not channels:
                 members = await ensure_demo_household(ctx)
