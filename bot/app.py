@@ -18,6 +18,7 @@ import handlers
 import handlers.commands
 import handlers.strangers
 from bot.actions import Turn
+from bot.backup import BackupPlan
 from bot.channels import console
 from bot.channels.base import Channel
 from bot.channels.supervisor import ChannelFatal, supervise
@@ -133,6 +134,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
             await kind.run(loaded.services, firing)
 
         scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone, metrics)
+        backup = BackupPlan.of(config)
         async with (
             httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
@@ -158,6 +160,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                         workers=workers,
                         media=media,
                         log=logging.getLogger(f"gepeto.skills.{skill.name}"),
+                        backup=backup,
                     ),
                 )
                 for skill in skills

@@ -256,6 +256,20 @@ class ApiSettings(Section):
     burst: int = Field(default=10, ge=1)
 
 
+class BackupSettings(Section):
+    """`gepeto backup` and the scheduled one: where archives go, how often, how many are kept.
+
+    `vault = "manifest"` records only the notes' hashes, for a vault synced elsewhere.
+    `schedule` is an RFC 5545 rule (e.g. "FREQ=DAILY;BYHOUR=3"); empty means no scheduled backup.
+    """
+
+    folder: Path = Path("backups")
+    schedule: str = ""
+    keep_daily: int = Field(default=7, ge=1)
+    keep_weekly: int = Field(default=4, ge=0)
+    vault: Literal["copy", "manifest"] = "copy"
+
+
 class Settings(Section):
     """Everything in bot.toml, validated."""
 
@@ -272,6 +286,7 @@ class Settings(Section):
     logging: LoggingSettings = LoggingSettings()
     http: HttpSettings = HttpSettings()
     api: ApiSettings = ApiSettings()
+    backup: BackupSettings = BackupSettings()
 
 
 class Secrets(BaseModel):
@@ -494,7 +509,8 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
 
     storage = settings.storage.model_copy(update={"data_dir": absolute(settings.storage.data_dir)})
     vault = settings.vault.model_copy(update={"path": absolute(settings.vault.path)})
-    return settings.model_copy(update={"storage": storage, "vault": vault})
+    backup = settings.backup.model_copy(update={"folder": absolute(settings.backup.folder)})
+    return settings.model_copy(update={"storage": storage, "vault": vault, "backup": backup})
 
 
 def _check_channel_secrets(config: Config, overridden: Mapping[str, str]) -> None:

@@ -12,12 +12,14 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from bot.app import open_app
 from bot.checks import Check
 from bot.config import Config, ConfigError, load_config
 from bot.context import LoadedSkill
 from bot.gpus import read_gpus
+from bot.pods import pods_check
 from bot.skills import Skill, SkillLoadError, load_skills, migration_folders, skill_settings
 from storage.database import create_engine, pending_migrations
 
@@ -43,6 +45,7 @@ async def run_checks(config_path: Path | None) -> list[Check]:
     checks.extend(await _ollama(config))
     checks.append(_gpus())
     checks.extend(_integrations(config))
+    checks.append(pods_check(config))
     checks.append(skills_check)
     if skills_check.ok and database.ok and vault.ok:
         # Opening the app only now: on an unmigrated database it would migrate it.
@@ -116,8 +119,9 @@ async def _database(config: Config, skill_folders: Sequence[Path]) -> Check:
     try:
         missing = await pending_migrations(engine, skill_folders)
     except Exception as error:
+        shown = make_url(url).render_as_string(hide_password=True)
         return Check(
-            "database", False, f"cannot open {url}: {error}", "check storage.database_url"
+            "database", False, f"cannot open {shown}: {error}", "check storage.database_url"
         )
     finally:
         await engine.dispose()

@@ -32,9 +32,13 @@ async def store(sessions: SessionFactory, incoming: Incoming) -> int | None:
 
 
 async def claim(sessions: SessionFactory, inbox_id: int) -> tuple[Incoming, int] | None:
-    """Marks the event as being handled; returns it and its attempt number, or None if finished."""
+    """Marks the event as being handled; returns it and its attempt number, or None if finished.
+
+    The row is locked while it is claimed (PostgreSQL; SQLite has one writer anyway), so two
+    processes sharing a database cannot both count the same attempt.
+    """
     async with sessions() as session:
-        row = await session.get(InboxEvent, inbox_id)
+        row = await session.get(InboxEvent, inbox_id, with_for_update=True)
         if row is None or row.status in ("done", "failed"):
             return None
         row.status = "processing"
@@ -66,7 +70,7 @@ async def finish(
         for index, reply in enumerate(replies)
     ]
     async with sessions() as session:
-        row = await session.get(InboxEvent, inbox_id)
+        row = await session.get(InboxEvent, inbox_id, with_for_update=True)
         if row is None:
             return []
         row.status = status

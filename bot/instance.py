@@ -55,3 +55,18 @@ def _lock(data_dir: Path) -> int:
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
     return descriptor
+
+
+def running_on(data_dir: Path) -> str | None:
+    """The PID of the `gepeto run` holding data_dir's lock, or None when none holds it."""
+    try:
+        descriptor = os.open(data_dir / PID_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "unknown"
+    finally:
+        os.close(descriptor)
+    return None

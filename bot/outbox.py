@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot import logs
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 PARALLEL_CHATS = 16
+SENDING_LEASE = timedelta(minutes=5)
+"""How long a claimed message is left to its deliverer before another may try it."""
 
 Sender = Callable[[str, Reply, str], Awaitable[None]]
 """Delivers one reply to a chat: (chat_id, reply, idempotency key)."""
@@ -95,6 +98,31 @@ class Outbox:
                 delivered += 1
         return delivered
 
+    async def _claim(self, message: OutboxMessage, now: datetime) -> bool:
+        """Takes this attempt at the message; False when another deliverer took it first.
+
+        One conditional UPDATE, so two deliverers sharing a database (PostgreSQL) never send
+        the same attempt twice: the claim moves the attempt count and holds the message for
+        `SENDING_LEASE`, and the second deliverer finds it taken and backs off. Should the
+        process die mid-send, the message comes due again once the lease has passed.
+        """
+        async with self._sessions() as session:
+            claimed = await session.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == message.id,
+                    col(OutboxMessage.status) == "pending",
+                    col(OutboxMessage.attempts) == message.attempts,
+                    col(OutboxMessage.next_attempt_at) <= now,
+                )
+                .values(attempts=message.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+            )
+            await session.commit()
+        if claimed.rowcount != 1:
+            return False
+        message.attempts += 1
+        return True
+
     async def _deliver(self, message: OutboxMessage) -> bool:
         with logs.request(logs.request_id_of_delivery(message.key)):
             return await self._deliver_one(message)
@@ -103,7 +131,8 @@ class Outbox:
         sender = self._senders[message.channel]
         reply = Reply.model_validate(message.payload)
         now = self._clock.now()
-        message.attempts += 1
+        if not await self._claim(message, now):
+            return False
         try:
             await sender(message.chat_id, reply, message.key)
         except RetryLater as wait:

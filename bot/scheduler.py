@@ -403,7 +403,9 @@ class Scheduler:
     async def _claim(self, job_id: int, now: datetime) -> tuple[int, Firing] | None:
         """Records the firing and advances the job in one transaction; None if not ours to fire."""
         async with self._sessions() as session:
-            job = await session.get(ScheduledJob, job_id)
+            # Locked until the firing is recorded: a second scheduler on the same PostgreSQL
+            # database waits, then sees the job moved on (the unique firing is the backstop).
+            job = await session.get(ScheduledJob, job_id, with_for_update=True)
             if job is None or job.state != "scheduled" or job.next_run_at > now:
                 return None
             try:
@@ -466,7 +468,7 @@ class Scheduler:
     async def _resume(self, firing_id: int, now: datetime) -> Firing | None:
         """A firing a crash interrupted, ready to be dispatched again; None when given up."""
         async with self._sessions() as session:
-            row = await session.get(JobFiring, firing_id)
+            row = await session.get(JobFiring, firing_id, with_for_update=True)
             if row is None or row.status != "started":
                 return None
             job = await session.get(ScheduledJob, row.job_id)

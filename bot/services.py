@@ -19,6 +19,7 @@ from bot.config import Section
 if TYPE_CHECKING:
     import httpx
 
+    from bot.backup import BackupPlan
     from bot.clock import Clock
     from bot.config import HouseholdSettings
     from bot.family import Family
@@ -57,6 +58,8 @@ class SkillServices:
     workers: WorkerPool
     media: Media
     log: logging.Logger
+    backup: BackupPlan = field(repr=False)
+    """What a backup copies and where it goes (the system skill's scheduled backup)."""
     held: dict[str, object] = field(default_factory=dict, repr=False)
     """What the skill's `setup` yielded while the bot runs (its client)."""
 

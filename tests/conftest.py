@@ -26,8 +26,9 @@ from tests.support.home import (
     write_bot_toml,
 )
 
-# The real Synapse homeserver (session-scoped fixtures `synapse_venv`, `synapse_server`).
-pytest_plugins = ["tests.fakes.synapse"]
+# The real Synapse homeserver (session-scoped fixtures `synapse_venv`, `synapse_server`), and
+# `--database=postgres`: the households of the run in a throw-away PostgreSQL cluster.
+pytest_plugins = ["tests.fakes.synapse", "tests.support.databases"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from bot.scheduler import Firing
 from bot.services import SkillServices
 from bot.skills import JobKind
+from skills.system.backups import keep_backups_scheduled
 
 KIND = "media_cleanup"
 KEY = "media-cleanup"
@@ -26,8 +27,9 @@ async def forget_old_media(services: SkillServices, firing: Firing) -> None:
 async def keep_media_tidy(
     services: SkillServices, _secrets: Mapping[str, SecretStr]
 ) -> AsyncIterator[None]:
-    """Files the cleanup hourly; scheduling it again at each start replaces the same job."""
+    """Files the cleanup hourly and the backup as configured; each start replaces the jobs."""
     await services.jobs.schedule(KIND, KEY, rrule=EVERY)
+    await keep_backups_scheduled(services)
     yield
 
 

@@ -221,3 +221,22 @@ async def test_issue10_item11_a_secret_echoed_in_an_error_is_not_stored(
     assert "bot***" in message.last_error
     assert SECRET not in message.last_error
     assert SECRET[:10] not in message.last_error
+
+
+async def test_issue17_two_deliverers_sharing_the_database_send_each_reply_once(
+    app: AppContext, chat: FlakyChat
+) -> None:
+    """Two processes on one PostgreSQL database (or a second bot by mistake): no double sends."""
+    for number in range(20):
+        await queue(app, f"reply-{number}", f"text {number}", chat_id=str(1000 + number))
+    other = Outbox(app.sessions, app.clock)
+    other.register("telegram", chat.send)
+    mine = Outbox(app.sessions, app.clock)
+    mine.register("telegram", chat.send)
+
+    delivered = await asyncio.gather(mine.deliver_due(), other.deliver_due())
+
+    assert sum(delivered) == 20
+    assert sorted(key for _, _, key in chat.delivered) == sorted(f"reply-{n}" for n in range(20))
+    assert {message.status for message in await stored(app)} == {"sent"}
+    assert {message.attempts for message in await stored(app)} == {1}

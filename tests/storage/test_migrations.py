@@ -19,6 +19,7 @@ from sqlmodel import SQLModel, select
 from bot.app import open_app
 from bot.clock import ManualClock
 from bot.config import load_config
+from bot.context import AppContext
 from bot.doctor import run_checks
 from bot.skills import builtin_skills, load_skills, migration_folders
 from storage.database import StorageError, create_engine, upgrade
@@ -159,6 +160,7 @@ async def test_a_fresh_database_is_exactly_what_the_models_describe(tmp_path: Pa
     assert "CONSTRAINT fk_member_household_id_household FOREIGN KEY" in member
 
 
+@pytest.mark.sqlite_only
 async def test_an_older_family_database_keeps_everyone_and_gets_the_same_schema(
     tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -199,6 +201,11 @@ async def test_an_upgrade_that_would_orphan_rows_changes_nothing(tmp_path: Path)
     with sqlite(database) as connection:
         versions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     assert versions == [("0003",)]
+
+
+async def test_the_migrated_database_is_exactly_what_the_models_describe(app: AppContext) -> None:
+    """On SQLite and on PostgreSQL alike: the same migrations give the models' schema."""
+    assert await differences(app.engine) == []
 
 
 async def test_a_skill_migration_branch_creates_its_table_beside_the_core(

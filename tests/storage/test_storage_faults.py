@@ -19,6 +19,8 @@ from storage.database import SEEN_SUFFIX, StorageError, storage_fault
 from tests.support.cli import Gepeto
 from tests.support.home import clean_environment, write_bot_toml
 
+pytestmark = pytest.mark.sqlite_only  # damaged, full and vanished SQLite files
+
 PROCESS_WAIT_S = 60.0
 
 

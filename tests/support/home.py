@@ -24,13 +24,28 @@ MakeIncoming = Callable[..., Incoming]
 """make_incoming(text, sender=PARENT_ID, chat_id=None, **Incoming fields) -> Incoming"""
 
 
+@dataclass
+class DatabaseChoice:
+    """Where test households keep their database: SQLite in data/, or a PostgreSQL database.
+
+    The `--database=postgres` run sets `database_for` (the URL of the household living in a
+    folder: a fresh database the first time a folder is named, the same one afterwards).
+    """
+
+    database_for: Callable[[Path], str] | None = None
+
+
+DATABASE = DatabaseChoice()
+
+
 def write_bot_toml(directory: Path, extra: str = "", plugins: tuple[str, ...] = ()) -> Path:
     """A bot.toml for a household living in `directory`: no LLM, the test skill loaded."""
     path = directory / "bot.toml"
     modules = ", ".join(f'"{name}"' for name in (HOUSEHOLD_SKILL, *plugins))
+    database_for = DATABASE.database_for
+    url = f'database_url = "{database_for(directory)}"\n' if database_for else ""
     path.write_text(
-        "[storage]\n"
-        'data_dir = "data"\n'
+        f'[storage]\ndata_dir = "data"\n{url}'
         "[vault]\n"
         'path = "vault"\n'
         "[llm]\n"
