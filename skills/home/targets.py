@@ -139,6 +139,8 @@ class House:
         words = words.strip()
         if words in self.things:
             return Found((self.things[words],))
+        if ENTITY_ID.fullmatch(words):
+            return Found(question=UNKNOWN_ID)
         domains = _domains_named(words) if domain is None else {domain}
         named_area = self.area_names().get(_without_fillers(words))
         if named_area is not None:
@@ -204,6 +206,11 @@ class House:
         if found is None or found[1] < GOOD_MATCH:
             return None
         return names[found[0]]
+
+
+ENTITY_ID = re.compile(r"[a-z_]+\.[a-z0-9_]+")
+UNKNOWN_ID = "I don't know that in the house — which room or device?"
+"""An entity id that is not exposed is not echoed back: a hidden entity is never named."""
 
 
 def _plain(text: str) -> str:

@@ -17,7 +17,7 @@ from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from skills.home.client import HomeRefused, HomeUnreachable, State
 from skills.home.link import UNREACHABLE, HomeLink, shown_state
 from skills.home.settings import never_callable, risk_of
-from skills.home.targets import Thing, names_of
+from skills.home.targets import ENTITY_ID, UNKNOWN_ID, Thing, names_of
 
 NAME = r"^[a-z0-9_]+$"
 Reached = Callable[[State, State], bool]
@@ -105,6 +105,11 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
     def refuse(context: ToolContext, args: CallArgs) -> str | None:
         if never_callable(args.domain, args.service, link.exposed_scripts()):
             return f"I never call {args.domain}.{args.service}: nobody can do that through Gepeto."
+        house = link.view()  # empty before Home Assistant first answers: `call` says so then
+        if house.things and any(
+            ENTITY_ID.fullmatch(t) and t not in house.things for t in args.targets
+        ):
+            return UNKNOWN_ID
         member = context.member
         blocked = [
             t for t in targets_of(args) or [] if not settings.may_change(member.role, t.entity_id)

@@ -109,9 +109,9 @@ async def test_an_entity_that_is_not_exposed_is_invisible(
         {"domain": "lock", "service": "unlock", "targets": ["lock.safe"]},
         confirmed=True,
     )
-    # Asked by its id, it is as unknown as a made-up name: no "not exposed", no state.
-    assert called.status == "failed"
-    assert called.text == "I don't know “lock.safe” in the house — which room or device?"
+    # Asked by its id, it is as unknown as a made-up one, and the id is not echoed back.
+    assert called.status == "denied"
+    assert called.text == "I don't know that in the house — which room or device?"
     assert all(call[2]["entity_id"] != ["lock.safe"] for call in house.calls)
 
 
