@@ -44,7 +44,9 @@ async def stats(ctx: ToolContext, args: StatsArgs) -> ToolResult:
     for m in members:
         if not (points[m.id] or late[m.id] or missed[m.id] or on_time[m.id]):
             continue
-        line = f"- {escape(m.name)}: {points[m.id]} points, {on_time[m.id] + late[m.id]} done"
+        score = points[m.id]
+        line = f"- {escape(m.name)}: {score} point{'' if score == 1 else 's'}, "
+        line += f"{on_time[m.id] + late[m.id]} done"
         if late[m.id]:
             line += f" ({late[m.id]} late)"
         if missed[m.id]:

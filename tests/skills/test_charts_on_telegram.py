@@ -59,7 +59,7 @@ async def test_a_parent_gets_the_chore_chart_and_the_budget_chart_as_png_photos(
     photos = [call for call in telegram.calls("sendPhoto") if call.chat_id == ANA_CHAT.id]
     assert len(photos) == 2
     assert "1 point for Ana" in str(done.text)
-    assert "Ana: 1 points, 1 done" in str(chores.text)
+    assert "Ana: 1 point, 1 done" in str(chores.text)
     assert "Pocket money: Leo €3.50" in str(budget.text)
     chore_chart, budget_chart = picture(chores), picture(budget)
     assert chore_chart.startswith(PNG_SIGNATURE)

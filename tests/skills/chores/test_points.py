@@ -90,7 +90,7 @@ async def test_the_weeks_chart_is_a_png_picture(ask: Ask, say: Say) -> None:
     stats = await say("/chores stats", "Ana")
 
     [reply] = stats.replies
-    assert "Ben: 1 points, 1 done" in reply.text
+    assert "Ben: 1 point, 1 done" in reply.text
     assert reply.image_path is not None
     with Image.open(Path(reply.image_path)) as picture:
         assert picture.format == "PNG"
