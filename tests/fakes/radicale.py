@@ -32,8 +32,10 @@ def free_port() -> int:
 class Radicale:
     """`with Radicale(folder) as server:` — `server.calendar_url` is an empty family calendar."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, users: dict[str, str] | None = None) -> None:
+        """`users` (name -> password) makes Radicale ask for a sign-in (htpasswd, plain)."""
         self.folder = folder
+        self.users = users or {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.calendar_url = f"{self.base_url}/family/calendar/"
@@ -42,6 +44,20 @@ class Radicale:
 
     def __enter__(self) -> Self:
         self.folder.mkdir(parents=True, exist_ok=True)
+        sign_in = ["--auth-type", "none"]
+        auth: tuple[str, str] | None = None
+        if self.users:
+            passwords = self.folder / "users"
+            passwords.write_text("".join(f"{n}:{p}\n" for n, p in self.users.items()))
+            sign_in = [
+                "--auth-type",
+                "htpasswd",
+                "--auth-htpasswd-filename",
+                str(passwords),
+                "--auth-htpasswd-encryption",
+                "plain",
+            ]
+            auth = next(iter(self.users.items()))
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 [
@@ -52,8 +68,7 @@ class Radicale:
                     f"127.0.0.1:{self.port}",
                     "--storage-filesystem-folder",
                     str(self.folder / "collections"),
-                    "--auth-type",
-                    "none",
+                    *sign_in,
                     "--rights-type",
                     "authenticated",
                 ],
@@ -62,8 +77,10 @@ class Radicale:
             )
         try:
             self._wait_until_ready(self._process)
-            with httpx.Client(trust_env=False) as http:
-                http.request("MKCOL", f"{self.base_url}/family/").raise_for_status()
+            with httpx.Client(trust_env=False, auth=auth) as http:
+                folder = http.request("MKCOL", f"{self.base_url}/family/")
+                if folder.status_code != 405:  # a signed-in user's own folder already exists
+                    folder.raise_for_status()
                 made = http.request("MKCALENDAR", self.calendar_url, content=MKCALENDAR)
                 made.raise_for_status()
         except BaseException:

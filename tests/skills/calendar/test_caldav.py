@@ -66,6 +66,11 @@ def put_on_server(radicale: Radicale, path: str, body: bytes) -> None:
         answer.raise_for_status()
 
 
+def delete_on_server(radicale: Radicale, path: str) -> None:
+    with httpx.Client(trust_env=False) as http:
+        http.delete(radicale.base_url + path).raise_for_status()
+
+
 async def sync_now(app: AppContext) -> None:
     """What the scheduler does next: a sync filed by a change here runs at once."""
     await app.scheduler.run_due(app.clock.now())
@@ -150,3 +155,16 @@ async def test_an_event_removed_in_chat_is_removed_from_the_server(
     await sync_now(app)
 
     assert on_server(radicale) == {}
+
+
+async def test_an_event_deleted_on_a_phone_is_gone_from_the_agenda(
+    app: AppContext, ask: Ask, clock: ManualClock, radicale: Radicale
+) -> None:
+    await ask("calendar.add_event", title="dentist", when="friday at 10")
+    await sync_now(app)
+    [(_, path, _)] = on_server(radicale).values()
+
+    delete_on_server(radicale, path)
+    await every_few_minutes(app, clock)
+
+    assert "dentist" not in (await ask("calendar.agenda", day="friday")).text
