@@ -1,10 +1,12 @@
-"""The family calendar: events with alarms, a daily agenda, and ICS import and export."""
+"""The family calendar: events with alarms, a daily agenda, ICS import and export, and
+CalDAV sync."""
 
 from pathlib import Path
 
 from bot.skills import Skill
+from skills.calendar.caldav import PASSWORD_ENV, SYNC_JOB, open_calendar
 from skills.calendar.commands import AGENDA as AGENDA_COMMAND
-from skills.calendar.pushes import ALARMS, DAILY_AGENDA, keep_calendar
+from skills.calendar.pushes import ALARMS, DAILY_AGENDA
 from skills.calendar.settings import CalendarSettings
 from skills.calendar.tools import ADD_EVENT, AGENDA, MOVE_EVENT, REMOVE_EVENT
 
@@ -15,8 +17,9 @@ SKILL = Skill(
     settings=CalendarSettings,
     migrations=Path(__file__).with_name("migrations"),
     commands=(AGENDA_COMMAND,),
-    jobs=(ALARMS, DAILY_AGENDA),
-    setup=keep_calendar,
+    secrets=(PASSWORD_ENV,),
+    jobs=(ALARMS, DAILY_AGENDA, SYNC_JOB),
+    setup=open_calendar,
     keywords=(
         "calendar",
         "agenda",

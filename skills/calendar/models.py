@@ -44,3 +44,15 @@ class CalendarEvent(SQLModel, table=True):
     )
     created_at: datetime = _time()
     updated_at: datetime = _time()
+
+
+class CalendarRemote(SQLModel, table=True):
+    """What the CalDAV server held of an event when it was last in step with ours."""
+
+    __tablename__ = "calendar_remote"
+
+    uid: str = Field(primary_key=True, max_length=255)
+    href: str = Field(max_length=1000, description="where the server keeps it")
+    etag: str | None = Field(default=None, max_length=255)
+    synced_at: datetime = _time()
+    """The local event's `updated_at` when both sides last matched."""

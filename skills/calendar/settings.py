@@ -12,6 +12,23 @@ CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 EVERYONE = "everyone"
 
 
+class CalDavSettings(Section):
+    """`[skills.calendar.caldav]`: a family calendar on a CalDAV server, kept in step."""
+
+    url: str
+    """The calendar collection, e.g. https://dav.example.org/family/calendar/ (ends with /)."""
+    username: str = ""
+    """The password comes from the environment variable CALDAV_PASSWORD."""
+    sync_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @field_validator("url")
+    @classmethod
+    def _collection(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) address of a calendar")
+        return value if value.endswith("/") else value + "/"
+
+
 class CalendarSettings(Section):
     default_alarms: list[int] = Field(default_factory=lambda: [15])
     """Minutes before a timed event its alarms ring, when the event names none."""
@@ -22,6 +39,8 @@ class CalendarSettings(Section):
     daily_agenda: list[str] = Field(default_factory=list)
     """Members (by name) who get the daily agenda, or ["everyone"]; empty: nobody."""
     agenda_catch_up_minutes: int = Field(default=120, ge=0)
+    caldav: CalDavSettings | None = None
+    """Two-way sync with a family calendar on a CalDAV server; none when absent."""
 
     @field_validator("agenda_time")
     @classmethod

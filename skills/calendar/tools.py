@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
-from skills.calendar import events, pushes, when
+from skills.calendar import caldav, events, pushes, when
 from skills.calendar.models import CalendarEvent
 from skills.calendar.settings import CalendarSettings
 
@@ -199,6 +199,7 @@ async def add_event(ctx: ToolContext, args: AddEventArgs) -> ToolResult:
     )
     event = await events.Events(services.sessions).save(event)
     await pushes.schedule_alarms(services, event)
+    await caldav.sync_soon(services)
     names = await _names(ctx)
     today = now.astimezone(zone).date()
     text = f"Added {escape(event.title)}: {shown_time(event, start, today)}"
@@ -292,6 +293,7 @@ async def remove_event(ctx: ToolContext, args: RemoveEventArgs) -> ToolResult:
     if args.on is None:
         await store.remove(event)
         await pushes.cancel_alarms(ctx.services, event.id)
+        await caldav.sync_soon(ctx.services)
         return ToolResult(text=f"Removed {title} from the calendar.", data={"removed": event.id})
     zone = events.zone_of(event)
     day = (await _read(args.on, ctx.services.clock.now(), ctx)).local.date()
@@ -303,6 +305,7 @@ async def remove_event(ctx: ToolContext, args: RemoveEventArgs) -> ToolResult:
     event.updated_at = ctx.services.clock.now()
     event = await store.save(event)
     await pushes.schedule_alarms(ctx.services, event)
+    await caldav.sync_soon(ctx.services)
     return ToolResult(
         text=f"Removed {title} on {day:%a %d %b}; the other days stay.",
         data={"removed": event.id, "on": day.isoformat()},
@@ -340,6 +343,7 @@ async def move_event(ctx: ToolContext, args: MoveEventArgs) -> ToolResult:
     event.updated_at = now
     event = await events.Events(ctx.services.sessions).save(event)
     await pushes.schedule_alarms(ctx.services, event)
+    await caldav.sync_soon(ctx.services)
     today = now.astimezone(zone).date()
     names = await _names(ctx)
     return ToolResult(
