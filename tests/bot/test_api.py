@@ -73,7 +73,7 @@ async def test_issue17_a_valid_key_sends_a_message_and_gets_the_say_json(
     async with running_api(app) as api:
         status, answer = await api.call("POST", "/messages", key, {"text": "/list add milk"})
     assert status == 200
-    assert set(answer) == {"reply", "route", "actions", "files"}
+    assert set(answer) == {"reply", "route", "actions", "transcript", "files"}
     assert answer["route"] == "command"
     assert "milk" in answer["reply"]
     assert [(a["tool"], a["status"]) for a in answer["actions"]] == [("lists.add", "done")]

@@ -34,7 +34,7 @@ async def test_help_for_a_child_leaves_out_what_children_may_not_do(
     assert "(child)" in text
     assert "- Add items to a family list (shopping list by default)." in text
     assert "Unlock a door" not in text
-    assert "dishwasher" not in text
+    assert "Start the dishwasher." not in text
 
 
 async def test_help_for_a_guest_shows_reading_only(
