@@ -275,6 +275,7 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     if resumed:
         log.info("handled %d message(s) left over from the last run", resumed)
     guard = DatabaseGuard(app, channels)
+    await guard.check()  # learns where the parents are before any channel can lose the file
     http = await open_http_server(app, channels, guard, router, outbox)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
