@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,10 @@ import bm25s
 import numpy as np
 from bm25s import stopwords
 from nltk.stem.snowball import SnowballStemmer
+
+# bm25s sets its own logger to DEBUG when imported, after logging was set up: every index build
+# would print a debug line on the console. Its messages are only worth seeing as warnings.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
 _WORD = re.compile(r"\w+")
