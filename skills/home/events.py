@@ -10,6 +10,7 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.markdown import escape
 from bot.messages import Reply
 from bot.notify import MemberRecipient, NoChatForMember
 from bot.services import SkillServices
@@ -53,7 +54,7 @@ class EventTeller:
         )
         state = shown_state(new)
         text = (watch.message or "{name}: {state} at {time}").format(
-            name=thing.name, state=state, time=at
+            name=escape(thing.name), state=escape(state), time=at
         )
         change = str(new.get("context", {}).get("id") or new.get("last_changed") or at)
         wanted = {name.casefold() for name in watch.members}

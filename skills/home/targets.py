@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.markdown import escape
 from skills.home.client import Snapshot, State
 from skills.home.settings import HomeSettings
 
@@ -237,6 +238,6 @@ def _domains_named(words: str) -> set[str]:
 
 
 def names_of(things: Sequence[Thing]) -> str:
-    """ "Kitchen Lights and Ceiling Lights" for a reply."""
-    names = [thing.name for thing in things]
+    """ "Kitchen Lights and Ceiling Lights" for a reply (names from Home Assistant, escaped)."""
+    names = [escape(thing.name) for thing in things]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from skills.home.client import HomeRefused, HomeUnreachable, State
 from skills.home.link import UNREACHABLE, HomeLink, shown_state
@@ -115,7 +116,8 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
             t for t in targets_of(args) or [] if not settings.may_change(member.role, t.entity_id)
         ]
         if blocked:
-            return f"Sorry {member.name}, you can't change {names_of(blocked)}. Ask a parent."
+            who = escape(member.name)
+            return f"Sorry {who}, you can't change {names_of(blocked)}. Ask a parent."
         return None
 
     def risk(args: CallArgs) -> Risk:
@@ -128,7 +130,7 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
     def describe(args: CallArgs) -> str:
         things = targets_of(args)
         if not things:
-            return f"{_words(args.service)} {', '.join(args.targets)}"
+            return f"{_words(args.service)} {escape(', '.join(args.targets))}"
         extra = "".join(f", {key} {value}" for key, value in args.data.items())
         if len(things) > settings.confirm_over:
             return f"{_words(args.service)} these {len(things)}: {names_of(things)}{extra}"
@@ -165,7 +167,9 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
             things.extend(t for t in found.things if t not in things)
         if not args.targets:
             things = list(house.things.values())
-        lines = [f"{t.name}: {shown_state(house.state(t.entity_id))}" for t in things]
+        lines = [
+            f"{escape(t.name)}: {escape(shown_state(house.state(t.entity_id)))}" for t in things
+        ]
         return ToolResult(
             text="\n".join(lines) or "I can't see anything in the house yet.",
             data={t.entity_id: shown_state(house.state(t.entity_id)) for t in things},
@@ -180,8 +184,11 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
             return ToolResult(text="Nothing in the house is shared with me yet.")
         lines: list[str] = []
         for area, things in areas.items():
-            lines.append(f"**{area}**")
-            lines += [f"- {t.name}: {shown_state(house.state(t.entity_id))}" for t in things]
+            lines.append(f"**{escape(area)}**")
+            lines += [
+                f"- {escape(t.name)}: {escape(shown_state(house.state(t.entity_id)))}"
+                for t in things
+            ]
         return ToolResult(
             text="\n".join(lines),
             data={area: [t.entity_id for t in things] for area, things in areas.items()},
@@ -221,6 +228,7 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
             run=call,
             describe=describe,
             refuse=refuse,
+            untrusted_output=True,
             timeout_s=settings.timeout_s + settings.wait_s + 5,
         ),
         Tool(
@@ -229,6 +237,7 @@ def home_tools(link: HomeLink) -> tuple[Tool[Any], ...]:
             args=SceneArgs,
             risk=Risk.WRITE,
             run=scene,
+            untrusted_output=True,
             timeout_s=settings.timeout_s + settings.wait_s + 5,
         ),
     )
@@ -259,7 +268,8 @@ async def call_and_watch(
             raise ToolError(UNREACHABLE) from None
         except HomeRefused as refused:
             raise ToolError(
-                f"Home Assistant refused to {_words(service)} {names_of(things)}: {refused}"
+                f"Home Assistant refused to {_words(service)} {names_of(things)}: "
+                + escape(str(refused))
             ) from None
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(link.settings.wait_s):
@@ -267,12 +277,15 @@ async def call_and_watch(
                     changed.clear()
                     await changed.wait()
     done = confirmed()
-    lines = [f"{t.name}: {shown_state(client.snapshot.states.get(t.entity_id))} ✓" for t in done]
+    lines = [
+        f"{escape(t.name)}: {escape(shown_state(client.snapshot.states.get(t.entity_id)))} ✓"
+        for t in done
+    ]
     missing = [t for t in things if t not in done]
     for thing in missing:
-        seen = shown_state(client.snapshot.states.get(thing.entity_id))
+        seen = escape(shown_state(client.snapshot.states.get(thing.entity_id)))
         lines.append(
-            f"I asked {thing.name} to {_words(service)}, but it still reports *{seen}* "
+            f"I asked {escape(thing.name)} to {_words(service)}, but it still reports *{seen}* "
             f"after {link.settings.wait_s:g} s."
         )
     text = "\n".join(lines)
