@@ -106,6 +106,11 @@ class Reply(Frozen):
     streamed: bool = False
 
 
+TRANSCRIPT_REPORT = "voice.transcribe"
+"""The report a skill adds to a message's actions when it heard a voice note: its `args` are
+the transcript ({"text", "language", "confidence"}), which `say --json` shows as `"transcript"`."""
+
+
 class ActionReport(Frozen):
     """What happened to one tool call, as `gepeto say --json` shows it."""
 

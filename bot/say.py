@@ -9,16 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import inbox
-from bot.messages import Incoming, Outcome, Reply
+from bot.messages import TRANSCRIPT_REPORT, Incoming, Outcome, Reply
 from bot.outbox import Outbox
 from bot.router import Router
 
 log = logging.getLogger(__name__)
-
-
-TRANSCRIPT_REPORT = "voice.transcribe"
-"""The report a skill adds to a message's actions when it heard a voice note: its `args` are
-the transcript ({"text", "language", "confidence"}), which scripts get as `"transcript"`."""
 
 
 def said(outcome: Outcome, delivered: Iterable[Reply]) -> dict[str, Any]:

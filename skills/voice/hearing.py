@@ -16,7 +16,15 @@ from sqlmodel import select
 from bot.actions import Turn, run_action
 from bot.llm.turn import reply_for
 from bot.markdown import escape
-from bot.messages import ActionReport, Attachment, Button, Incoming, Outcome, Reply
+from bot.messages import (
+    TRANSCRIPT_REPORT,
+    ActionReport,
+    Attachment,
+    Button,
+    Incoming,
+    Outcome,
+    Reply,
+)
 from bot.replies import outcome as outcome_of
 from bot.replies import say
 from bot.services import SkillServices
@@ -27,7 +35,6 @@ from skills.voice.transcriber import Transcriber, Transcript, VoiceProblem
 from storage.models import InboxEvent
 
 SKILL = "voice"
-TRANSCRIPT_TOOL = "voice.transcribe"  # bot/say.py TRANSCRIPT_REPORT: `say --json` shows it
 """The name under which a transcript appears among a message's actions (`gepeto say --json`)."""
 NOT_UNDERSTOOD = (
     "I heard you, but I don't know what to do with that yet. Try “add milk to the shopping "
@@ -95,7 +102,9 @@ async def _transcribe(
         turn.member.name,
     )
     turn.reports.append(
-        ActionReport(tool=TRANSCRIPT_TOOL, args=heard.as_json(), status="done", detail=heard.text)
+        ActionReport(
+            tool=TRANSCRIPT_REPORT, args=heard.as_json(), status="done", detail=heard.text
+        )
     )
     return heard
 
