@@ -123,7 +123,44 @@ def create_engine(url: str) -> AsyncEngine:
             raise _fault_or(error, path) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        if path is not None:
+            _OneFile(path).watch(engine)
     return engine
+
+
+class _OneFile:
+    """Opens no new connection once the SQLite file is not the one the engine first opened.
+
+    A new file at the same path would reuse the old file's shared-memory index (`-shm`); SQLite
+    in this process would think itself its only user and truncate the index that the open
+    connections have mapped into memory, and their next read kills the process (SIGBUS). Refused
+    here, the loss is an ordinary database error that the database guard reports.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._identity: tuple[int, int] | None = None
+
+    def watch(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "do_connect", self._before_connect)
+        event.listen(engine.sync_engine, "connect", self._after_connect)
+
+    def _now(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self._path)
+        except OSError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _before_connect(self, *_args: Any) -> None:
+        if self._identity is not None and self._now() != self._identity:
+            raise sqlite3.OperationalError(
+                f"{self._path} is no longer the database this process opened"
+            )
+
+    def _after_connect(self, *_args: Any) -> None:
+        if self._identity is None:
+            self._identity = self._now()
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
