@@ -31,6 +31,7 @@ from knowledge.ingestion import (
     passage_keyword_text,
     vault_notes,
 )
+from knowledge.ranking import NoteCards, rank_notes, top_score
 from knowledge.retrieval import RRF_K, KeywordIndex, Passage, fuse, snippet
 from knowledge.vault import inside_vault, read_note_bytes
 
@@ -40,8 +41,6 @@ INDEX_FORMAT = 1
 COLLECTION = "vault-passages"
 NOTES_PER_BATCH = 16
 CANDIDATES = 50
-VECTOR_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
 
 SearchMethod = Literal["hybrid", "keywords", "vectors"]
 Progress = Callable[[int, int], None]
@@ -135,6 +134,7 @@ class VaultIndex:
         )
         self._passages: dict[str, Passage] = {}
         self._keywords = KeywordIndex()
+        self._cards = NoteCards()
         self._stamps: dict[str, tuple[int, int, str]] = {}
         self._load_passages()
 
@@ -179,6 +179,7 @@ class VaultIndex:
             self._pipeline.docstore = self._docstore
             self._passages = {}
             self._keywords = KeywordIndex()
+            self._cards = NoteCards()
             self._stamps = {}
             self._write_manifest()
             self._from_scratch = True
@@ -187,9 +188,10 @@ class VaultIndex:
     def search(self, query: str, k: int = 5, method: SearchMethod = "hybrid") -> list[SearchHit]:
         """The `k` notes that best match the query, one hit per note.
 
-        "hybrid" fuses BM25 and vector rankings; "keywords" and "vectors" use one alone.
+        "hybrid" ranks notes by passage words, passage meaning and the notes' own cards
+        (knowledge/ranking.py); "keywords" and "vectors" use one passage ranking alone.
         """
-        passages, keywords = self._passages, self._keywords
+        passages, keywords, cards = self._passages, self._keywords, self._cards
         if not passages or not query.strip():
             return []
         by_vector: list[str] = []
@@ -202,22 +204,22 @@ class VaultIndex:
         by_keyword: list[str] = []
         if method != "vectors":
             by_keyword = [chunk_id for chunk_id, _ in keywords.search(query, CANDIDATES)]
-        # Passage-level reciprocal rank fusion, then the best passage of each note: tuned on
-        # the development questions against note-level fusion and score-based fusion.
-        fused = fuse([(by_vector, VECTOR_WEIGHT), (by_keyword, KEYWORD_WEIGHT)], k=RRF_K)
-        best: dict[str, tuple[str, float]] = {}
-        for chunk_id, score in fused:
-            best.setdefault(passages[chunk_id].path, (chunk_id, score))
-        top_score = (VECTOR_WEIGHT + KEYWORD_WEIGHT) / (RRF_K + 1)
+        if method == "hybrid":
+            ranked = rank_notes(query, passages, by_vector, by_keyword, cards)
+            best = [(note.path, note.chunk_id, note.score) for note in ranked]
+            scale = top_score()
+        else:
+            best = _best_per_note(fuse([(by_vector, 1.0), (by_keyword, 1.0)]), passages)
+            scale = 1 / (RRF_K + 1)
         hits = []
-        for path, (chunk_id, score) in list(best.items())[:k]:
+        for path, chunk_id, score in best[:k]:
             passage = passages[chunk_id]
             hits.append(
                 SearchHit(
                     path=path,
                     title=passage.title,
                     heading=passage.heading,
-                    score=round(score / top_score, 4),
+                    score=round(score / scale, 4),
                     snippet=snippet(passage.text, query),
                     passage=passage.text,
                 )
@@ -352,7 +354,8 @@ class VaultIndex:
         keywords = self._keywords.changed(
             gone, ((cid, passage_keyword_text(meta, text)) for cid, meta, text in fresh)
         )
-        self._passages, self._keywords = passages, keywords
+        cards = self._cards.changed(gone, (passages[cid] for cid, _, _ in fresh))
+        self._passages, self._keywords, self._cards = passages, keywords, cards
 
     def _vectors_of(self, documents: Sequence[Document]) -> dict[str, list[float]]:
         """Stored vectors of the notes' current passages by fingerprint, to skip re-embedding."""
@@ -389,6 +392,7 @@ class VaultIndex:
                 keyword_texts.append((cid, passage_keyword_text(meta, text)))
         self._passages = passages
         self._keywords = KeywordIndex().changed((), keyword_texts)
+        self._cards = NoteCards.of(passages.values())
 
     def _is_note_change(self, change: Change, path: str) -> bool:
         try:
@@ -458,7 +462,18 @@ def _passage(chunk_id: str, metadata: Any, text: str) -> Passage:
         title=str(metadata.get("title") or ""),
         heading=str(metadata.get("heading") or ""),
         text=text,
+        aliases=tuple(filter(None, str(metadata.get("aliases") or "").split("\n"))),
     )
+
+
+def _best_per_note(
+    fused: Sequence[tuple[str, float]], passages: dict[str, Passage]
+) -> list[tuple[str, str, float]]:
+    """(path, chunk id, score) of each note's best passage, best first."""
+    best: dict[str, tuple[str, str, float]] = {}
+    for chunk_id, score in fused:
+        best.setdefault(passages[chunk_id].path, (passages[chunk_id].path, chunk_id, score))
+    return list(best.values())
 
 
 def _read(path: Path) -> str:

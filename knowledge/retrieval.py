@@ -48,6 +48,7 @@ class Passage:
     title: str
     heading: str
     text: str
+    aliases: tuple[str, ...] = ()
 
 
 class KeywordIndex:

@@ -1,0 +1,124 @@
+"""Ranking notes from passage rankings, note cards, the question's language, "when" questions."""
+
+from __future__ import annotations
+
+from knowledge.ranking import (
+    NoteCards,
+    RankingSettings,
+    asks_when,
+    is_dated,
+    query_language,
+    rank_notes,
+    top_score,
+)
+from knowledge.retrieval import Passage
+
+
+def passage(
+    path: str, position: int, text: str, heading: str = "", aliases: tuple[str, ...] = ()
+) -> Passage:
+    title = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return Passage(f"{path}#{position}", path, title, heading, text, aliases)
+
+
+PASSAGES = {
+    p.chunk_id: p
+    for p in (
+        passage("House/Heating.md", 0, "The boiler is in the utility room.", aliases=("Heizung",)),
+        passage("House/Heating.md", 1, "Open the blue tap to 1.5 bar.", heading="Low pressure"),
+        passage("Recipes/Apple cake.md", 0, "Bake at 180 degrees for 50 minutes."),
+        passage("Release notes/v1.1.0.md", 0, "Introducing the Canvas core plugin."),
+        passage("Release notes/v1.4.0.md", 0, "Canvas: faster loading of big canvases."),
+        passage("Plugins/Canvas.md", 0, "Canvas lays notes out on an infinite board."),
+    )
+}
+CARDS = NoteCards.of(PASSAGES.values())
+
+
+def paths(query: str, by_vector: list[str], by_keyword: list[str], **settings: float) -> list[str]:
+    ranked = rank_notes(query, PASSAGES, by_vector, by_keyword, CARDS, RankingSettings(**settings))
+    return [note.path for note in ranked]
+
+
+def test_the_language_of_a_question_is_told_by_its_common_words() -> None:
+    assert query_language("Where is the key for the medicine cupboard?") == "en"
+    assert query_language("Wann kommt jemand die Heizung ablesen?") == "de"
+    assert query_language("Onde estão os passaportes das crianças?") == "pt"
+    assert query_language("¿Cómo pongo el programa en español?") == "es"
+    assert query_language("EpiPen 112") == ""
+
+
+def test_when_questions_are_told_apart_from_questions_that_merely_start_with_when() -> None:
+    assert asks_when("Since which version do recent commands show up first?")
+    assert asks_when("When did saved favourites replace the old starred notes?")
+    assert asks_when("Seit welcher Version kann ich Links direkt öffnen?")
+    assert asks_when("Em qual versão apareceu o Canvas?")
+    assert not asks_when("When I drag a PDF in, can I link to the original?")
+    assert not asks_when("When do I pick Leo up on Fridays?")
+
+
+def test_release_notes_and_daily_notes_are_dated() -> None:
+    assert is_dated("Release notes/v1.2.0.md")
+    assert is_dated("Release notes/Mobile/v1.1.md")
+    assert is_dated("Daily/2025-03-06.md")
+    assert not is_dated("Plugins/Canvas.md")
+    assert not is_dated("Money/2FA backup codes.md")
+
+
+def test_a_note_found_by_its_alias_alone_is_ranked() -> None:
+    # Neither passage ranking found the heating note; its card carries the alias "Heizung".
+    found = paths("Heizung", by_vector=["Recipes/Apple cake.md#0"], by_keyword=[])
+    assert "House/Heating.md" in found
+    hit = rank_notes("Heizung", PASSAGES, [], [], CARDS)[0]
+    assert (hit.path, hit.chunk_id) == ("House/Heating.md", "House/Heating.md#0")
+
+
+def test_each_note_is_represented_by_its_best_passage() -> None:
+    ranked = rank_notes(
+        "blue tap pressure",
+        PASSAGES,
+        ["House/Heating.md#1", "House/Heating.md#0"],
+        ["House/Heating.md#1"],
+        CARDS,
+    )
+    assert [note.chunk_id for note in ranked][:1] == ["House/Heating.md#1"]
+    assert len({note.path for note in ranked}) == len(ranked)
+    assert 0 < ranked[0].score <= top_score()
+
+
+def test_a_question_in_another_language_trusts_meaning_over_shared_words() -> None:
+    # The German words happen to match the cake recipe; the vectors point at the heating.
+    query = "Die Heizung ist kalt, wie fülle ich Wasser nach, 180 Grad?"
+    by_vector = ["House/Heating.md#1", "Recipes/Apple cake.md#0"]
+    by_keyword = ["Recipes/Apple cake.md#0", "House/Heating.md#1"]
+    words = {"keyword_weight": 2.0, "card_weight": 0.0}
+    kept = paths(query, by_vector, by_keyword, foreign_keyword_share=0.25, **words)
+    assert kept[0] == "House/Heating.md"
+    unchanged = paths(query, by_vector, by_keyword, foreign_keyword_share=1.0, **words)
+    assert unchanged[0] == "Recipes/Apple cake.md"
+
+
+def test_a_when_question_lifts_the_release_notes_among_the_candidates() -> None:
+    by_vector = ["Plugins/Canvas.md#0", "Release notes/v1.4.0.md#0", "Release notes/v1.1.0.md#0"]
+    by_keyword = ["Plugins/Canvas.md#0", "Release notes/v1.1.0.md#0", "Release notes/v1.4.0.md#0"]
+    when = "Which version first had the canvas board?"
+    assert is_dated(paths(when, by_vector, by_keyword, dated_weight=2.0)[0])
+    assert paths("How does the canvas board work?", by_vector, by_keyword, dated_weight=2.0)[
+        0
+    ] == ("Plugins/Canvas.md")
+
+
+def test_cards_follow_changed_and_removed_notes() -> None:
+    cards = NoteCards.of(PASSAGES.values())
+    assert "House/Heating.md" in cards.search("boiler utility", 5)
+    moved = passage("House/Heating.md", 0, "Heat pump manual.")
+    changed = cards.changed(["Recipes/Apple cake.md"], [moved])
+    assert "House/Heating.md" not in changed.search("boiler utility", 5)
+    assert changed.search("heat pump", 5) == ["House/Heating.md"]
+    assert changed.search("bake degrees", 5) == []
+    assert cards.search("bake degrees", 5) == ["Recipes/Apple cake.md"]
+    assert changed.language == "en"
+
+
+def test_nothing_to_rank_gives_nothing() -> None:
+    assert rank_notes("anything", {}, [], [], NoteCards()) == []
