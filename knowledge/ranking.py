@@ -42,7 +42,10 @@ _WHEN_QUESTION = re.compile(
     r"|\bdesde (qué|cuándo)\b|\bqué versión\b|\bcuándo (se |salió|apareció|llegó)"
     r"|\bdesde quando\b|\bqual versão\b|\bquando (saiu|surgiu|apareceu|chegou)",
 )
+_NUMBERS = re.compile(r"\d+")
 CARD_CHARS = 400
+DATED_POOL = 5
+"""How many of the best dated candidates a "when" question reorders, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class RankingSettings:
     """The share of the word-based weights kept when the question's language is not the vault's."""
     dated_weight: float = 1.0
     """Weight of the dated notes' own ranking for "when did … first …" questions."""
+    oldest_first: bool = False
+    """Whether that ranking puts the oldest of the best few dated notes first."""
     k: int = RRF_K
 
 
@@ -153,21 +158,23 @@ def rank_notes(
     """Notes best first, fused from passage rankings (chunk ids, best first) and the cards."""
     settings = settings or RankingSettings()
     language = query_language(query)
-    words = settings.keyword_weight, settings.card_weight
+    share = 1.0
     if language and cards.language and language != cards.language:
-        words = tuple(weight * settings.foreign_keyword_share for weight in words)
+        share = settings.foreign_keyword_share
     best_passage: dict[str, str] = {}
     vector_notes = _notes_of(by_vector, passages, best_passage)
     keyword_notes = _notes_of(by_keyword, passages, best_passage)
     card_notes = [path for path in cards.search(query, limit) if cards.first_passage(path)]
     rankings: list[tuple[Sequence[str], float]] = [
         (vector_notes, settings.vector_weight),
-        (keyword_notes, words[0]),
-        (card_notes, words[1]),
+        (keyword_notes, settings.keyword_weight * share),
+        (card_notes, settings.card_weight * share),
     ]
     scores = _fused(rankings, settings.k)
     if settings.dated_weight and asks_when(query):
         dated = [path for path in scores if is_dated(path)]
+        if settings.oldest_first:
+            dated[:DATED_POOL] = sorted(dated[:DATED_POOL], key=_age)
         rankings.append((dated, settings.dated_weight))
         scores = _fused(rankings, settings.k)
     ranked = []
@@ -206,6 +213,11 @@ def _fused(rankings: Sequence[tuple[Sequence[str], float]], k: int) -> dict[str,
         for rank, item in enumerate(ranking):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
     return dict(sorted(scores.items(), key=lambda pair: -pair[1]))
+
+
+def _age(path: str) -> tuple[int, ...]:
+    """A dated note's version or date as numbers, so that older sorts first."""
+    return tuple(int(number) for number in _NUMBERS.findall(PurePosixPath(path).stem))
 
 
 def _position(passage: Passage) -> int:

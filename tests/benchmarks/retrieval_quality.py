@@ -53,6 +53,7 @@ GRID = {
     "card_weight": (0.0, 0.5, 1.0),
     "foreign_keyword_share": (0.25, 0.5, 1.0),
     "dated_weight": (0.0, 1.0, 2.0),
+    "oldest_first": (False, True),
 }
 
 

@@ -122,3 +122,12 @@ def test_cards_follow_changed_and_removed_notes() -> None:
 
 def test_nothing_to_rank_gives_nothing() -> None:
     assert rank_notes("anything", {}, [], [], NoteCards()) == []
+
+
+def test_a_when_question_can_put_the_oldest_of_the_best_dated_notes_first() -> None:
+    by_vector = ["Release notes/v1.4.0.md#0", "Release notes/v1.1.0.md#0", "Plugins/Canvas.md#0"]
+    by_keyword = ["Release notes/v1.4.0.md#0", "Release notes/v1.1.0.md#0"]
+    when = "When did the canvas board first appear?"
+    assert paths(when, by_vector, by_keyword, dated_weight=1.0)[0] == "Release notes/v1.4.0.md"
+    oldest = paths(when, by_vector, by_keyword, dated_weight=3.0, oldest_first=True)
+    assert oldest[0] == "Release notes/v1.1.0.md"
