@@ -61,6 +61,9 @@ class RankingSettings:
     """Weight of the dated notes' own ranking for "when did … first …" questions."""
     oldest_first: bool = False
     """Whether that ranking puts the oldest of the best few dated notes first."""
+    cross_language_imputation: bool = True
+    """A note in another language than the question takes its vector rank as its word ranks
+    when that is better: words cannot match across languages, so their silence proves nothing."""
     k: int = RRF_K
 
 
@@ -137,6 +140,10 @@ class NoteCards:
         index = self._index.changed(gone, cards)
         return NoteCards(index, first, languages)
 
+    def language_of(self, path: str) -> str:
+        """The language of the note's card, "" when unsure."""
+        return self._languages.get(path, "")
+
     def first_passage(self, path: str) -> str | None:
         """The chunk id of the note's first passage."""
         return self._first.get(path)
@@ -165,17 +172,24 @@ def rank_notes(
     vector_notes = _notes_of(by_vector, passages, best_passage)
     keyword_notes = _notes_of(by_keyword, passages, best_passage)
     card_notes = [path for path in cards.search(query, limit) if cards.first_passage(path)]
-    rankings: list[tuple[Sequence[str], float]] = [
-        (vector_notes, settings.vector_weight),
-        (keyword_notes, settings.keyword_weight * share),
-        (card_notes, settings.card_weight * share),
+    vector_ranks = _ranks(vector_notes)
+    keyword_ranks, card_ranks = _ranks(keyword_notes), _ranks(card_notes)
+    if settings.cross_language_imputation and language:
+        for path, rank in vector_ranks.items():
+            if cards.language_of(path) not in ("", language):
+                keyword_ranks[path] = min(keyword_ranks.get(path, rank), rank)
+                card_ranks[path] = min(card_ranks.get(path, rank), rank)
+    rankings = [
+        (vector_ranks, settings.vector_weight),
+        (keyword_ranks, settings.keyword_weight * share),
+        (card_ranks, settings.card_weight * share),
     ]
     scores = _fused(rankings, settings.k)
     if settings.dated_weight and asks_when(query):
         dated = [path for path in scores if is_dated(path)]
         if settings.oldest_first:
             dated[:DATED_POOL] = sorted(dated[:DATED_POOL], key=_age)
-        rankings.append((dated, settings.dated_weight))
+        rankings.append((_ranks(dated), settings.dated_weight))
         scores = _fused(rankings, settings.k)
     ranked = []
     for path, score in scores.items():
@@ -207,10 +221,15 @@ def _notes_of(
     return list(notes)
 
 
-def _fused(rankings: Sequence[tuple[Sequence[str], float]], k: int) -> dict[str, float]:
+def _ranks(ranking: Sequence[str]) -> dict[str, int]:
+    return {item: rank for rank, item in enumerate(ranking)}
+
+
+def _fused(rankings: Sequence[tuple[Mapping[str, int], float]], k: int) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of rankings given as {item: rank from 0}."""
     scores: dict[str, float] = {}
-    for ranking, weight in rankings:
-        for rank, item in enumerate(ranking):
+    for ranks, weight in rankings:
+        for item, rank in ranks.items():
             scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
     return dict(sorted(scores.items(), key=lambda pair: -pair[1]))
 

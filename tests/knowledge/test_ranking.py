@@ -91,7 +91,7 @@ def test_a_question_in_another_language_trusts_meaning_over_shared_words() -> No
     query = "Die Heizung ist kalt, wie fülle ich Wasser nach, 180 Grad?"
     by_vector = ["House/Heating.md#1", "Recipes/Apple cake.md#0"]
     by_keyword = ["Recipes/Apple cake.md#0", "House/Heating.md#1"]
-    words = {"keyword_weight": 2.0, "card_weight": 0.0}
+    words = {"keyword_weight": 2.0, "card_weight": 0.0, "cross_language_imputation": False}
     kept = paths(query, by_vector, by_keyword, foreign_keyword_share=0.25, **words)
     assert kept[0] == "House/Heating.md"
     unchanged = paths(query, by_vector, by_keyword, foreign_keyword_share=1.0, **words)
@@ -131,3 +131,26 @@ def test_a_when_question_can_put_the_oldest_of_the_best_dated_notes_first() -> N
     assert paths(when, by_vector, by_keyword, dated_weight=1.0)[0] == "Release notes/v1.4.0.md"
     oldest = paths(when, by_vector, by_keyword, dated_weight=3.0, oldest_first=True)
     assert oldest[0] == "Release notes/v1.1.0.md"
+
+
+def test_a_note_in_another_language_is_not_held_back_by_words_that_cannot_match() -> None:
+    notes = {
+        p.chunk_id: p
+        for p in (
+            passage("Health/Physiotherapie.md", 0, "Die Übungen für zu Hause: Brücke, Dehnung."),
+            passage("House/Washing machine.md", 0, "Which programme for the school uniforms."),
+            passage("House/Garden.md", 0, "The sprinkler runs at six for the garden."),
+        )
+    }
+    cards = NoteCards.of(notes.values())
+    assert cards.language_of("Health/Physiotherapie.md") == "de"
+    query = "Which exercises should I do at home for my back?"
+    by_vector = ["Health/Physiotherapie.md#0", "House/Washing machine.md#0", "House/Garden.md#0"]
+    by_keyword = ["House/Washing machine.md#0", "House/Garden.md#0"]
+
+    def first(imputation: bool) -> str:
+        settings = RankingSettings(cross_language_imputation=imputation)
+        return rank_notes(query, notes, by_vector, by_keyword, cards, settings)[0].path
+
+    assert first(imputation=True) == "Health/Physiotherapie.md"
+    assert first(imputation=False) == "House/Washing machine.md"
