@@ -1,8 +1,9 @@
 """Ranks notes for a question from several signals: passage words, passage meaning, note cards.
 
-Passage rankings (BM25 and vectors) say which part of a note matches; a note's card (title,
-aliases, headings and first paragraph) says what the whole note is about. They are fused per
-note by reciprocal rank, with two corrections that follow from how people ask:
+Passage rankings (BM25 and vectors) say which part of a note matches: they are fused per
+passage by reciprocal rank, and each note ranked by its best passage. A note's card (title,
+aliases, headings and first paragraph) says what the whole note is about: its BM25 ranking is
+fused with the notes' ranking. Two corrections follow from how people ask:
 
 - A question in another language than the vault's shares few words with the notes, so the
   word-based rankings weigh less and the multilingual vectors decide.
@@ -50,21 +51,24 @@ DATED_POOL = 5
 
 @dataclass(frozen=True)
 class RankingSettings:
-    """How much each ranking counts; chosen by cross-validation on the development questions."""
+    """How much each ranking counts. The defaults are the settings chosen on all development
+    questions by tests/benchmarks/retrieval_quality.py (which also cross-validates them)."""
 
     vector_weight: float = 1.0
     keyword_weight: float = 1.0
-    card_weight: float = 1.0
-    foreign_keyword_share: float = 0.5
+    card_weight: float = 0.0
+    """0 by default: on the development questions the cards did not pay their way."""
+    foreign_keyword_share: float = 0.25
     """The share of the word-based weights kept when the question's language is not the vault's."""
     dated_weight: float = 1.0
     """Weight of the dated notes' own ranking for "when did … first …" questions."""
     oldest_first: bool = False
     """Whether that ranking puts the oldest of the best few dated notes first."""
-    cross_language_imputation: bool = True
+    cross_language_imputation: bool = False
     """A note in another language than the question takes its vector rank as its word ranks
     when that is better: words cannot match across languages, so their silence proves nothing."""
-    k: int = RRF_K
+    k: int = 5
+    """The fusion constant for notes: small, so that a first place counts clearly more."""
 
 
 @dataclass(frozen=True)
@@ -168,22 +172,26 @@ def rank_notes(
     share = 1.0
     if language and cards.language and language != cards.language:
         share = settings.foreign_keyword_share
-    best_passage: dict[str, str] = {}
-    vector_notes = _notes_of(by_vector, passages, best_passage)
-    keyword_notes = _notes_of(by_keyword, passages, best_passage)
-    card_notes = [path for path in cards.search(query, limit) if cards.first_passage(path)]
-    vector_ranks = _ranks(vector_notes)
-    keyword_ranks, card_ranks = _ranks(keyword_notes), _ranks(card_notes)
+    vector_ranks = _ranks([cid for cid in by_vector if cid in passages])
+    keyword_ranks = _ranks([cid for cid in by_keyword if cid in passages])
     if settings.cross_language_imputation and language:
-        for path, rank in vector_ranks.items():
+        for cid, rank in vector_ranks.items():
+            if cards.language_of(passages[cid].path) not in ("", language):
+                keyword_ranks[cid] = min(keyword_ranks.get(cid, rank), rank)
+    fused = _fused(
+        [(vector_ranks, settings.vector_weight), (keyword_ranks, settings.keyword_weight * share)],
+        RRF_K,
+    )
+    best_passage: dict[str, str] = {}
+    base_ranks = _ranks(_notes_of(list(fused), passages, best_passage))
+    card_ranks: dict[str, int] = {}
+    if settings.card_weight:
+        card_ranks = _ranks([p for p in cards.search(query, limit) if cards.first_passage(p)])
+    if settings.cross_language_imputation and language:
+        for path, rank in base_ranks.items():
             if cards.language_of(path) not in ("", language):
-                keyword_ranks[path] = min(keyword_ranks.get(path, rank), rank)
                 card_ranks[path] = min(card_ranks.get(path, rank), rank)
-    rankings = [
-        (vector_ranks, settings.vector_weight),
-        (keyword_ranks, settings.keyword_weight * share),
-        (card_ranks, settings.card_weight * share),
-    ]
+    rankings = [(base_ranks, 1.0), (card_ranks, settings.card_weight * share)]
     scores = _fused(rankings, settings.k)
     if settings.dated_weight and asks_when(query):
         dated = [path for path in scores if is_dated(path)]
@@ -202,8 +210,7 @@ def rank_notes(
 def top_score(settings: RankingSettings | None = None) -> float:
     """The score of a note ranked first by every ranking: divides scores into 0…1."""
     settings = settings or RankingSettings()
-    total = settings.vector_weight + settings.keyword_weight + settings.card_weight
-    return (total + settings.dated_weight) / (settings.k + 1)
+    return (1.0 + settings.card_weight + settings.dated_weight) / (settings.k + 1)
 
 
 def _notes_of(

@@ -65,11 +65,13 @@ def test_release_notes_and_daily_notes_are_dated() -> None:
     assert not is_dated("Money/2FA backup codes.md")
 
 
-def test_a_note_found_by_its_alias_alone_is_ranked() -> None:
+def test_a_note_found_by_its_alias_alone_is_ranked_when_cards_count() -> None:
     # Neither passage ranking found the heating note; its card carries the alias "Heizung".
-    found = paths("Heizung", by_vector=["Recipes/Apple cake.md#0"], by_keyword=[])
+    found = paths("Heizung", by_vector=["Recipes/Apple cake.md#0"], by_keyword=[], card_weight=1)
     assert "House/Heating.md" in found
-    hit = rank_notes("Heizung", PASSAGES, [], [], CARDS)[0]
+    assert "House/Heating.md" not in paths("Heizung", ["Recipes/Apple cake.md#0"], [])
+    cards_only = RankingSettings(card_weight=1.0)
+    hit = rank_notes("Heizung", PASSAGES, [], [], CARDS, cards_only)[0]
     assert (hit.path, hit.chunk_id) == ("House/Heating.md", "House/Heating.md#0")
 
 
