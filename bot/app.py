@@ -50,7 +50,7 @@ from bot.redact import Redactor
 from bot.router import Router
 from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
-from bot.skills import load_skills, migration_folders, skill_settings
+from bot.skills import load_skills, migration_folders, role_permissions, skill_settings
 from bot.tools import ToolRegistry
 from bot.vault_search import VaultSearch
 from bot.workers import WorkerPool
@@ -193,6 +193,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 vault=vault,
                 skills=loaded,
                 commands=handlers.commands.table(skills),
+                roles=role_permissions(settings.safety.roles, skills),
                 notify=notify,
                 scheduler=scheduler,
                 redact=redact,

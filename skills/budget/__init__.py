@@ -10,6 +10,16 @@ from skills.budget.settings import BudgetSettings
 
 SKILL = Skill(
     name="budget",
+    roles={
+        "child": (
+            "budget.summary",
+            "budget.add_expense",
+            "budget.list",
+            "budget.edit_expense",
+            "budget.delete_expense",
+            "budget.undo_delete",
+        )
+    },
     tools=(
         ADD_EXPENSE,
         EDIT_EXPENSE,
