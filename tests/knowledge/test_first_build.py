@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import math
-import re
-import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,62 +12,12 @@ import pytest
 from bot.config import load_config
 from bot.vault_search import VaultSearch
 from knowledge import answers
-from knowledge.index import FIRST_BUILD_PREVIEW_NOTES, IndexProgress, VaultIndex
-from tests.knowledge.conftest import FAMILY_NOTES, write_note
+from knowledge.index import IndexProgress, VaultIndex
+from tests.fakes.held_embedder import WAIT_S, HeldEmbedder
+from tests.knowledge.conftest import FAMILY_NOTES, GARDEN_NOTES, plant_garden
 from tests.support.home import write_bot_toml
 
-WAIT_S = 60.0
-GARDEN_NOTES = FIRST_BUILD_PREVIEW_NOTES
 NOTES = len(FAMILY_NOTES) + GARDEN_NOTES
-
-
-class HeldEmbedder:
-    """Stands in for a slow model: each batch of passages waits until the test lets it go."""
-
-    def __init__(self) -> None:
-        self.batch_started = threading.Semaphore(0)
-        self.batches_allowed = threading.Semaphore(0)
-        self.questions = 0
-
-    @property
-    def name(self) -> str:
-        return "held-word-hashes"
-
-    @property
-    def dimension(self) -> int:
-        return 64
-
-    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        self.batch_started.release()
-        if not self.batches_allowed.acquire(timeout=WAIT_S):
-            raise TimeoutError("the test never let this batch go")
-        return [_word_hashes(text) for text in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        self.questions += 1
-        return _word_hashes(text)
-
-    def let_all_go(self) -> None:
-        self.batches_allowed.release(1000)
-
-
-def _word_hashes(text: str) -> list[float]:
-    """A crude bag-of-words vector, enough to rank notes that share words with a question."""
-    vector = [0.0] * 63 + [1.0]
-    for word in re.findall(r"\w+", text.casefold()):
-        vector[hashlib.blake2b(word.encode(), digest_size=2).digest()[0] % 63] += 1.0
-    norm = math.sqrt(sum(x * x for x in vector))
-    return [x / norm for x in vector]
-
-
-def plant_garden(vault: Path) -> None:
-    """Enough notes that the first build answers from keywords instead of being waited for."""
-    for number in range(1, GARDEN_NOTES + 1):
-        write_note(
-            vault,
-            f"Garden/Plant {number:02}.md",
-            f"# Plant {number:02}\n\nWater the plant{number:02} pot every {number % 7 + 1} days.",
-        )
 
 
 @pytest.fixture
