@@ -350,15 +350,13 @@ def _run_refusable(work: Callable[[], T]) -> T:
 
 
 def _say_indexing(answered: dict[str, Any]) -> None:
-    """ "indexing: 412/537 notes (about 3 min left)" while the vault's first index builds."""
+    """Says how far the vault's first index is, while it builds (on stderr: JSON stays JSON)."""
+    from bot.local_socket import indexing_line
+
     indexing = answered.get("indexing")
     if indexing:
-        eta = indexing.get("eta_seconds")
-        left = "" if eta is None else f" (about {max(1, round(eta / 60))} min left)"
         typer.echo(
-            f"indexing: {indexing['done']}/{indexing['total']} notes{left}; "
-            "until then answers come from a keyword search",
-            err=True,
+            f"{indexing_line(indexing)}; until then answers come from a keyword search", err=True
         )
 
 

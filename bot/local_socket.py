@@ -50,6 +50,18 @@ class QuestionRefused(Exception):
     """A sentence for the person instead of an answer (unknown member, role, bad question)."""
 
 
+def indexing_line(indexing: dict[str, Any]) -> str:
+    """A first build's progress for people: `indexing: 412/537 notes (about 3 min left)`."""
+    eta = indexing.get("eta_seconds")
+    if eta is None:
+        left = ""
+    elif eta < 90:
+        left = f" (about {max(1, round(eta))} s left)"
+    else:
+        left = f" (about {round(eta / 60)} min left)"
+    return f"indexing: {indexing['done']}/{indexing['total']} notes{left}"
+
+
 def socket_path(data_dir: Path) -> Path:
     return data_dir / SOCKET
 

@@ -4,6 +4,8 @@ member asking, over a socket only the bot's user can open; without a bot, by the
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import signal
 import socket
@@ -16,8 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_socket import SOCKET, VaultQuestion, ask_running_bot
-from tests.knowledge.conftest import FAMILY_NOTES, write_note
+from bot.context import AppContext
+from bot.doctor import run_checks
+from bot.local_socket import SOCKET, LocalSocket, VaultQuestion, ask_running_bot
+from bot.vault_search import VaultSearch
+from tests.fakes.held_embedder import WAIT_S, HeldEmbedder
+from tests.knowledge.conftest import FAMILY_NOTES, GARDEN_NOTES, plant_garden, write_note
 from tests.support.cli import Gepeto
 from tests.support.home import clean_environment, write_bot_toml
 
@@ -96,6 +102,11 @@ def test_issue18_gepeto_search_is_answered_by_the_running_bot(
     assert "[[Wi-Fi]]" in answered.stdout
     assert "sunflower42" in answered.stdout
 
+    checks = {check.name: check for check in asyncio.run(run_checks(household.config_path))}
+    assert checks["vault index"].detail == (
+        f"{len(FAMILY_NOTES)} notes, kept in step by the running bot"
+    )
+
 
 def test_issue18_the_running_bot_answers_a_member_with_their_roles_limits(
     household: Gepeto, running_bot: Path, no_outside_settings: None
@@ -157,3 +168,36 @@ def test_issue18_without_a_bot_the_command_answers_by_itself_with_the_same_limit
     too_long = household("search", "x" * 1001)
     assert too_long.exit_code == 2
     assert too_long.stderr.strip() == "text: String should have at most 1000 characters"
+
+
+async def test_issue18_search_and_doctor_show_how_far_the_first_build_is(
+    app: AppContext, gepeto: Gepeto, bot_toml: Path
+) -> None:
+    vault = app.settings.vault.path
+    for relative, text in FAMILY_NOTES.items():
+        write_note(vault, relative, text)
+    plant_garden(vault)
+    held = HeldEmbedder()
+    search = VaultSearch(app.settings, None, embedder=held)
+    local = LocalSocket(dataclasses.replace(app, knowledge=search))
+    await local.start()
+    try:
+        found = await asyncio.to_thread(gepeto, "search", WIFI)
+        checks = {check.name: check for check in await run_checks(bot_toml)}
+    finally:
+        held.let_all_go()
+        await local.close()
+    index = await search.index()
+    await asyncio.wait_for(index.sync_async(), WAIT_S)  # waits for the first build to end
+    search.close()
+
+    notes = len(FAMILY_NOTES) + GARDEN_NOTES
+    assert found.exit_code == 0, found.stderr
+    # (the bot's own log lines land on the same stderr here: it serves from this process)
+    assert found.stderr.splitlines()[-1] == (
+        f"indexing: 0/{notes} notes; until then answers come from a keyword search"
+    )
+    assert "House/Wi-Fi.md" in found.stdout.splitlines()[0]
+    assert checks["vault index"].detail == (
+        f"indexing: 0/{notes} notes; answers come from a keyword search meanwhile"
+    )
