@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.embedder import OllamaEmbedder
+from bot.local_socket import indexing_line
 from knowledge.embedders import Embedder, offline_embedder
 
 if TYPE_CHECKING:
@@ -143,12 +144,7 @@ class VaultSearch:
             now = time.monotonic()
             if not self._first_build_started.is_set() or now - last_logged >= PROGRESS_LOG_EVERY_S:
                 last_logged = now
-                log.info(
-                    "indexing the vault: %d of %d notes%s",
-                    building.done,
-                    building.total,
-                    "" if building.eta_seconds is None else f", {eta(building)} left",
-                )
+                log.info("vault %s", indexing_line(building.as_data()))
             loop.call_soon_threadsafe(self._first_build_started.set)
 
         return told
@@ -206,12 +202,6 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         log.error(
             "indexing the vault failed; the next question tries again", exc_info=task.exception()
         )
-
-
-def eta(progress: IndexProgress) -> str:
-    """ "about 3 min" or "about 40 s": what is left of a first build, for people."""
-    seconds = round(progress.eta_seconds or 0)
-    return f"about {seconds} s" if seconds < 90 else f"about {round(seconds / 60)} min"
 
 
 def _read_choice(path: Path) -> str | None:

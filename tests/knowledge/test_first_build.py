@@ -93,7 +93,7 @@ async def test_issue18_a_question_during_the_first_build_is_answered_at_once_and
         )
         assert "[[Wi-Fi]]" in answer.text
         assert "sunflower42" in answer.text
-        assert f"indexing the vault: 0 of {NOTES} notes" in caplog.text
+        assert f"vault indexing: 0/{NOTES} notes" in caplog.text
     finally:
         held.let_all_go()
     await asyncio.wait_for(search.current(), WAIT_S)
