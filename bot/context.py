@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 # Types only: every handler imports the context, and must not import the HTTP client, the
 # scheduler or the LLM client with it (issue 11 item 10).
 if TYPE_CHECKING:
-    import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.clock import Clock
     from bot.config import Config, RolePermissions, Settings
     from bot.family import Family
     from bot.fastpath import FastPath
+    from bot.http_client import SharedHttpClient
     from bot.llm.client import LLMClient
     from bot.media import Media
     from bot.metrics import Metrics
@@ -44,7 +44,7 @@ class AppContext:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Clock
-    http: httpx.AsyncClient
+    http: SharedHttpClient
     family: Family
     tools: ToolRegistry
     fastpath: FastPath
