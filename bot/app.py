@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 import handlers
 import handlers.commands
 import handlers.strangers
@@ -28,6 +26,7 @@ from bot.context import AppContext, LoadedSkill
 from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
+from bot.http_client import SharedHttpClient
 from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
 from bot.local_socket import LocalSocket
@@ -136,8 +135,9 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
 
         scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone, metrics)
         backup = BackupPlan.of(config)
+        http = SharedHttpClient()
         async with (
-            httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
+            contextlib.aclosing(http),
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
             contextlib.AsyncExitStack() as running,
         ):
@@ -151,7 +151,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                         data_dir=settings.storage.data_dir,
                         sessions=sessions,
                         clock=clock,
-                        http=http,
+                        shared_http=http,
                         family=family,
                         vault=vault,
                         search=knowledge,

@@ -583,6 +583,9 @@ def _with_app(work: Callable[[AppContext], Awaitable[T]]) -> T:
 
 def main() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # Gepeto uses no pydantic plugins; looking for them reads every installed package's
+    # metadata, ≈0.08 s of CPU on each start (issue 11 item 10).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.clock import Clock
     from bot.config import Config, RolePermissions, Settings
     from bot.family import Family
     from bot.fastpath import FastPath
+    from bot.http_client import SharedHttpClient
     from bot.llm.client import LLMClient
     from bot.media import Media
     from bot.metrics import Metrics
@@ -46,7 +46,7 @@ class AppContext:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Clock
-    http: httpx.AsyncClient
+    http: SharedHttpClient
     family: Family
     tools: ToolRegistry
     fastpath: FastPath
