@@ -99,7 +99,9 @@ class VaultSearch:
         )
 
     def close(self) -> None:
-        """Lets another process write the index again."""
+        """Stops indexing after the current batch and lets another process write the index."""
+        if self._index is not None:
+            self._index.stop()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None

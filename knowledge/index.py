@@ -146,6 +146,7 @@ class VaultIndex:
         self._folder = data_dir / "index"
         self._max_chars = max_chars
         self._write_lock = threading.Lock()
+        self._stopping = threading.Event()
         self._searches = asyncio.Semaphore(2)
         self._folder.mkdir(parents=True, exist_ok=True)
         self._client = chromadb.PersistentClient(
@@ -210,6 +211,13 @@ class VaultIndex:
         """The first build's progress while it runs (searches answer from keywords), else None."""
         first_build = self._first_build
         return None if first_build is None else first_build.progress()
+
+    def stop(self) -> None:
+        """Asks a running sync to stop after its current batch (the bot is shutting down).
+
+        What was embedded is kept; the next start carries on with the notes that are left.
+        """
+        self._stopping.set()
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Brings the index in step with the vault: only added, changed or removed notes work."""
@@ -409,6 +417,13 @@ class VaultIndex:
         if todo and progress is not None:
             progress(0, len(todo))
         for start in range(0, len(todo), NOTES_PER_BATCH):
+            if self._stopping.is_set():
+                logger.info(
+                    "vault indexing stopped at %d of %d notes; the rest follow at the next start",
+                    start,
+                    len(todo),
+                )
+                break
             batch = todo[start : start + NOTES_PER_BATCH]
             self._embedding.reuse(self._vectors_of(batch))
             new_nodes.extend(self._pipeline.run(documents=batch, store_doc_text=False))

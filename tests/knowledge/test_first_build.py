@@ -103,3 +103,27 @@ async def test_issue18_a_question_during_the_first_build_is_answered_at_once_and
     assert f"the vault's first index is built: {NOTES} notes" in caplog.text
     answer = await answers.ask(index, "What's the wifi password?")
     assert answer.text.startswith("Here is what the vault says:")
+
+
+def test_issue18_a_stopped_first_build_keeps_its_work_and_the_next_start_finishes_it(
+    tmp_path: Path, vault: Path, held: HeldEmbedder
+) -> None:
+    plant_garden(vault)
+    index = VaultIndex.open(tmp_path / "data", vault, held)
+    with ThreadPoolExecutor(1) as worker:
+        building = worker.submit(index.sync)
+        try:
+            assert held.batch_started.acquire(timeout=WAIT_S)
+            index.stop()  # the bot is shutting down while the first batch embeds
+            held.batches_allowed.release()
+            building.result(timeout=WAIT_S)  # returns after that batch, not after them all
+        finally:
+            held.let_all_go()
+
+    assert index.notes == 16
+    next_start = HeldEmbedder()
+    next_start.let_all_go()
+    again = VaultIndex.open(tmp_path / "data", vault, next_start)
+    report = again.sync()
+    assert report.added == NOTES - 16
+    assert again.notes == NOTES
