@@ -150,6 +150,7 @@ def _default_roles() -> dict[str, RolePermissions]:
                 "budget.edit_expense",
                 "budget.delete_expense",
                 "budget.undo_delete",
+                "budget.find_receipt",
             ],
             deny=["ssh.*", "budget.set_limit", "notes.delete"],
         ),
