@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.channels.console import read_local_file
 from bot.context import AppContext
@@ -153,3 +154,20 @@ async def test_a_damaged_picture_is_answered_kindly(
     assert chats.texts() == [
         "I couldn't open that picture — it may be damaged. Please send it again."
     ]
+
+
+async def test_a_receipt_photographed_upside_down_is_still_read(
+    reading: AppContext,
+    parent: Member,
+    chats: FamilyChats,
+    make_incoming: MakeIncoming,
+    tmp_path: Path,
+) -> None:
+    upside_down = tmp_path / "upside-down.png"
+    with Image.open(receipt_picture(tmp_path)) as picture:
+        picture.rotate(180).save(upside_down)
+
+    outcome = await chats.send(make_incoming(attachments=(photo(upside_down),)))
+
+    (action,) = outcome.actions
+    assert (action.args["amount"], action.args["merchant"]) == ("9.00 EUR", "Backerei Korn")
