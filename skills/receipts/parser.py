@@ -221,18 +221,32 @@ def items_of(lines: list[Line]) -> list[ReceiptItem]:
     """Item lines: a name and its amount (a weight or 'qty x price' line joins the name above)."""
     items: list[ReceiptItem] = []
     waiting: Line | None = None
+    just_read = False
     for line in lines:
         if line.amount is None:
             waiting = line if LETTERS.search(line.label) else None
+            just_read = False
             continue
         name, printed = line.label, line.text
         if is_detail(name):
             if waiting is None:
-                continue  # "2 x 0,69" under an item already counted: a detail, not an item
+                # "2 x 0,69" under an item already counted: how many of it, not another item
+                if just_read and items[-1].qty is None:
+                    items[-1] = counted_below(items[-1], line)
+                just_read = False
+                continue
             name, printed = waiting.label, f"{waiting.text}  {line.text}"
         items.append(ReceiptItem(item_name(name), line.amount, quantity(printed, line.amounts)))
-        waiting = None
+        waiting, just_read = None, True
     return items
+
+
+def counted_below(item: ReceiptItem, detail: Line) -> ReceiptItem:
+    """The item with the quantity printed under it, when that times the unit price makes it."""
+    qty = quantity(detail.text, ())
+    if qty is None or detail.amount is None or abs(qty * detail.amount - item.amount) > CENT:
+        return item
+    return ReceiptItem(item.name, item.amount, qty)
 
 
 def quantity(printed: str, amounts: tuple[Decimal, ...]) -> Decimal | None:

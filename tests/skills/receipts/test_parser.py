@@ -141,3 +141,22 @@ def test_fuel_by_the_litre_keeps_the_litres() -> None:
     assert [(item.name, item.qty, item.amount) for item in draft.items] == [
         ("UNLEADED", Decimal("30.78"), Decimal("43.98"))
     ]
+
+
+def test_a_quantity_printed_under_its_item_belongs_to_it() -> None:
+    lines = """Naturkost Laden
+Sprudel medium 0,75L  1,38 A
+2 × 0,69
+Weintrauben hell  5,60 B
+1,604 kg x 3,49 EUR/kg
+Brot  2,00 B
+3 x 9,99
+SUMME EUR  8,98""".splitlines()
+
+    draft = parse_receipt(lines)
+
+    assert [(item.amount, item.qty) for item in draft.items] == [
+        (Decimal("1.38"), Decimal(2)),
+        (Decimal("5.60"), Decimal("1.604")),
+        (Decimal("2.00"), None),  # 3 x 9,99 is not 2,00: not its quantity
+    ]
