@@ -8,6 +8,7 @@ strings and read as items with only a name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,8 +18,9 @@ from babel import Locale
 from babel.numbers import format_decimal
 from pydantic import BaseModel, Field, field_validator
 
-from skills.budget.money import Money, MoneyError, amount_text, parse_money, show
+from skills.budget.money import Money, MoneyError, amount_text, parse_money, precision, show
 
+ZERO = re.compile(r"[-+]?\D{0,3}\s?0+(?:[.,]0+)?\s?\D{0,3}")
 SHOWN_ITEMS = 6
 """Items named in a reply before the rest are folded into "… 4 more"."""
 
@@ -79,6 +81,8 @@ def bought(given: Sequence[ItemArgs], currency: str, locale: Locale) -> list[Bou
 def _line_amount(text: str, currency: str, locale: Locale) -> Decimal | None:
     if not text:
         return None
+    if ZERO.fullmatch(text.strip()):
+        return Decimal(0).quantize(Decimal(1).scaleb(-precision(currency)))  # "Tüte 0,00"
     negative = text.lstrip().startswith("-") or text.rstrip().endswith("-")
     try:
         money = parse_money(text.strip().strip("-").strip(), locale, currency)

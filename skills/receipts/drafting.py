@@ -105,7 +105,7 @@ async def propose(
         "amount": total,
         "merchant": merchant,
         "spent_on": spent_on,
-        "items": [bought(item, locale) for item in draft.items if item.amount][:50],
+        "items": [bought(item, locale) for item in draft.items][:50],
         "note": "read from a receipt photo",
         "photo_hash": photo_hash,
     }

@@ -59,6 +59,16 @@ async def test_a_weighed_item_keeps_its_weight(app: AppContext, ask: Ask) -> Non
     assert expense.items == [{"name": "Weintrauben", "qty": "1.604", "amount": "5.60"}]
 
 
+async def test_a_free_item_is_kept_with_nothing_to_pay(app: AppContext, ask: Ask) -> None:
+    items = [{"name": "Brot", "amount": "2,00"}, {"name": "Tüte", "amount": "0,00 €"}]
+
+    result = await ask("Ana", "budget.add_expense", amount="2", items=items)
+
+    assert result.status == "done", result.text
+    [expense] = await saved(app)
+    assert expense.items[1] == {"name": "Tüte", "qty": None, "amount": "0.00"}
+
+
 async def test_an_item_amount_that_cannot_be_read_gets_a_kind_answer(
     app: AppContext, ask: Ask
 ) -> None:
