@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 # Types only: every handler imports the context, and must not import the HTTP client, the
 # scheduler or the LLM client with it (issue 11 item 10).
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -51,6 +53,8 @@ class AppContext:
     vault: Vault
     skills: tuple[LoadedSkill, ...]
     commands: tuple[Command, ...]
+    roles: Mapping[str, RolePermissions]
+    """Who may do what: `[safety.roles]` as written, else the defaults and the skills' own."""
     notify: Notifier
     scheduler: Scheduler
     redact: Redactor
@@ -65,7 +69,7 @@ class AppContext:
         return self.config.settings
 
     def permissions(self, role: str) -> RolePermissions:
-        return self.settings.safety.roles[role]
+        return self.roles[role]
 
     def services_for(self, tool: AnyTool) -> SkillServices:
         """The services of the skill that brought this tool."""

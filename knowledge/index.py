@@ -42,6 +42,9 @@ NOTES_PER_BATCH = 16
 CANDIDATES = 50
 VECTOR_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
+FIRST_BUILD_PREVIEW_NOTES = 40
+"""A first build of at least this many notes answers from keywords until it is done; a smaller
+one takes seconds, and is waited for."""
 
 SearchMethod = Literal["hybrid", "keywords", "vectors"]
 Progress = Callable[[int, int], None]
@@ -65,6 +68,45 @@ class SyncReport:
     def touched(self) -> bool:
         """True when any note was added, changed or removed."""
         return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """How far the first build of the index has come; searches meanwhile use keywords alone."""
+
+    done: int
+    """Notes with vectors, of `total`."""
+    total: int
+    eta_seconds: float | None
+    """Seconds the rest may take at the pace so far; None before the first batch is done."""
+
+    def as_data(self) -> dict[str, Any]:
+        """The progress as plain data, for the local socket and `gepeto search --json`."""
+        eta = self.eta_seconds
+        return {
+            "done": self.done,
+            "total": self.total,
+            "eta_seconds": None if eta is None else round(eta),
+        }
+
+
+@dataclass
+class _FirstBuild:
+    """A first build under way: its keyword snapshot of every note, and its progress."""
+
+    passages: dict[str, Passage]
+    keywords: KeywordIndex
+    done_before: int
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+
+    def progress(self) -> IndexProgress:
+        eta = None
+        if self.done:
+            pace = (time.monotonic() - self.started) / self.done
+            eta = pace * (self.total - self.done_before - self.done)
+        return IndexProgress(done=self.done_before + self.done, total=self.total, eta_seconds=eta)
 
 
 @dataclass(frozen=True)
@@ -136,6 +178,7 @@ class VaultIndex:
         self._passages: dict[str, Passage] = {}
         self._keywords = KeywordIndex()
         self._stamps: dict[str, tuple[int, int, str]] = {}
+        self._first_build: _FirstBuild | None = None
         self._load_passages()
 
     @classmethod
@@ -161,6 +204,12 @@ class VaultIndex:
     def passages(self) -> int:
         """How many passages the index holds."""
         return len(self._passages)
+
+    @property
+    def building(self) -> IndexProgress | None:
+        """The first build's progress while it runs (searches answer from keywords), else None."""
+        first_build = self._first_build
+        return None if first_build is None else first_build.progress()
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Brings the index in step with the vault: only added, changed or removed notes work."""
@@ -188,8 +237,13 @@ class VaultIndex:
         """The `k` notes that best match the query, one hit per note.
 
         "hybrid" fuses BM25 and vector rankings; "keywords" and "vectors" use one alone.
+        While the first build runs (see `building`) every search uses keywords alone, over
+        every note of the vault.
         """
         passages, keywords = self._passages, self._keywords
+        first_build = self._first_build
+        if first_build is not None:
+            passages, keywords, method = first_build.passages, first_build.keywords, "keywords"
         if not passages or not query.strip():
             return []
         by_vector: list[str] = []
@@ -308,24 +362,30 @@ class VaultIndex:
         removed = [doc_id for doc_id in known if doc_id not in present]
         if added and self._collection.count():
             self._delete_vectors(doc.doc_id for doc in added)
-        new_nodes: list[BaseNode] = []
         todo = [*added, *changed]
-        for start in range(0, len(todo), NOTES_PER_BATCH):
-            batch = todo[start : start + NOTES_PER_BATCH]
-            self._embedding.reuse(self._vectors_of(batch))
-            new_nodes.extend(self._pipeline.run(documents=batch, store_doc_text=False))
-            self._persist_docstore()
-            if progress is not None:
-                progress(min(start + NOTES_PER_BATCH, len(todo)), len(todo))
-        for doc_id in removed:
-            # The pipeline's own delete strategy raises for notes stored without their text,
-            # so removed notes are dropped the way it would drop them.
-            self._docstore.delete_document(doc_id, raise_error=False)
-            self._pipeline.vector_store.delete(doc_id)  # type: ignore[union-attr]
-        if removed:
-            self._persist_docstore()
-        if todo or removed:
-            self._apply([*(doc.doc_id for doc in changed), *removed], new_nodes)
+        # A new family, a new embedder or an interrupted first build: most notes have no
+        # vectors yet, so until they do, searches use BM25 over every note.
+        if len(todo) >= FIRST_BUILD_PREVIEW_NOTES and len(added) > len(known) - len(removed):
+            self._start_first_build(changed, removed, todo, len(present))
+        try:
+            new_nodes = self._embed(todo, progress)
+            for doc_id in removed:
+                # The pipeline's own delete strategy raises for notes stored without their
+                # text, so removed notes are dropped the way it would drop them.
+                self._docstore.delete_document(doc_id, raise_error=False)
+                self._pipeline.vector_store.delete(doc_id)  # type: ignore[union-attr]
+            if removed:
+                self._persist_docstore()
+            if todo or removed:
+                self._apply([*(doc.doc_id for doc in changed), *removed], new_nodes)
+        finally:
+            first_build, self._first_build = self._first_build, None
+        if first_build is not None:
+            logger.info(
+                "the vault's first index is built: %d notes in %.0f s",
+                first_build.total,
+                time.monotonic() - first_build.started,
+            )
         self._stamps = {
             path: stamp
             for path, stamp in self._stamps.items()
@@ -343,8 +403,51 @@ class VaultIndex:
             problems=self._splitter.take_problems(),
         )
 
+    def _embed(self, todo: Sequence[Document], progress: Progress | None) -> list[BaseNode]:
+        """Runs the notes through the pipeline in batches, saving the docstore after each."""
+        new_nodes: list[BaseNode] = []
+        if todo and progress is not None:
+            progress(0, len(todo))
+        for start in range(0, len(todo), NOTES_PER_BATCH):
+            batch = todo[start : start + NOTES_PER_BATCH]
+            self._embedding.reuse(self._vectors_of(batch))
+            new_nodes.extend(self._pipeline.run(documents=batch, store_doc_text=False))
+            self._persist_docstore()
+            done = min(start + NOTES_PER_BATCH, len(todo))
+            if self._first_build is not None:
+                self._first_build.done = done
+            if progress is not None:
+                progress(done, len(todo))
+        return new_nodes
+
+    def _start_first_build(
+        self,
+        changed: Sequence[Document],
+        removed: Sequence[str],
+        todo: Sequence[Document],
+        notes: int,
+    ) -> None:
+        """Publishes a BM25 snapshot of every note before the slow part, embedding, starts."""
+        passages, keywords = self._snapshot(
+            [*(doc.doc_id for doc in changed), *removed], self._splitter(list(todo))
+        )
+        self._first_build = _FirstBuild(
+            passages=passages, keywords=keywords, done_before=notes - len(todo), total=notes
+        )
+        logger.info(
+            "reading the vault for its first index: %d notes; until it is done, answers come "
+            "from a keyword search",
+            len(todo),
+        )
+
     def _apply(self, gone_paths: Sequence[str], nodes: Sequence[BaseNode]) -> None:
         """Swaps in new passage and BM25 snapshots, so running searches see old or new, whole."""
+        self._passages, self._keywords = self._snapshot(gone_paths, nodes)
+
+    def _snapshot(
+        self, gone_paths: Sequence[str], nodes: Sequence[BaseNode]
+    ) -> tuple[dict[str, Passage], KeywordIndex]:
+        """The passages and BM25 index without the gone notes' passages, with the new ones."""
         gone = set(gone_paths)
         passages = {cid: p for cid, p in self._passages.items() if p.path not in gone}
         fresh = [(node.node_id, node.metadata, node.get_content()) for node in nodes]
@@ -352,7 +455,7 @@ class VaultIndex:
         keywords = self._keywords.changed(
             gone, ((cid, passage_keyword_text(meta, text)) for cid, meta, text in fresh)
         )
-        self._passages, self._keywords = passages, keywords
+        return passages, keywords
 
     def _vectors_of(self, documents: Sequence[Document]) -> dict[str, list[float]]:
         """Stored vectors of the notes' current passages by fingerprint, to skip re-embedding."""

@@ -11,6 +11,17 @@ from skills.budget.settings import BudgetSettings
 
 SKILL = Skill(
     name="budget",
+    roles={
+        "child": (
+            "budget.summary",
+            "budget.add_expense",
+            "budget.list",
+            "budget.edit_expense",
+            "budget.delete_expense",
+            "budget.undo_delete",
+            "budget.find_receipt",
+        )
+    },
     tools=(
         ADD_EXPENSE,
         EDIT_EXPENSE,
