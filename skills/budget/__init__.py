@@ -4,6 +4,7 @@ from pathlib import Path
 
 from bot.skills import Skill
 from skills.budget.commands import BUDGET, SPENT
+from skills.budget.duplicates import FIND_RECEIPT
 from skills.budget.records import ADD_EXPENSE, DELETE_EXPENSE, EDIT_EXPENSE, SET_LIMIT, UNDO_DELETE
 from skills.budget.reports import EXPORT, LIST, SUMMARY
 from skills.budget.settings import BudgetSettings
@@ -18,6 +19,7 @@ SKILL = Skill(
             "budget.edit_expense",
             "budget.delete_expense",
             "budget.undo_delete",
+            "budget.find_receipt",
         )
     },
     tools=(
@@ -29,6 +31,7 @@ SKILL = Skill(
         SUMMARY,
         LIST,
         EXPORT,
+        FIND_RECEIPT,
     ),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=BudgetSettings,
