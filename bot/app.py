@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 import handlers
 import handlers.commands
 import handlers.strangers
@@ -28,8 +26,10 @@ from bot.context import AppContext, LoadedSkill
 from bot.database_guard import DatabaseGuard
 from bot.family import Family, Member
 from bot.fastpath import FastPath
+from bot.http_client import SharedHttpClient
 from bot.jobs import SkillJobs
 from bot.llm.client import LLMClient
+from bot.local_socket import LocalSocket
 from bot.logs import add_secrets
 from bot.media import Media
 from bot.messages import Outcome
@@ -50,7 +50,7 @@ from bot.redact import Redactor
 from bot.router import Router
 from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
-from bot.skills import load_skills, migration_folders, skill_settings
+from bot.skills import load_skills, migration_folders, role_permissions, skill_settings
 from bot.tools import ToolRegistry
 from bot.vault_search import VaultSearch
 from bot.workers import WorkerPool
@@ -135,8 +135,9 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
 
         scheduler = Scheduler(sessions, clock, dispatch, settings.household.timezone, metrics)
         backup = BackupPlan.of(config)
+        http = SharedHttpClient()
         async with (
-            httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http,
+            contextlib.aclosing(http),
             contextlib.aclosing(llm) if llm else contextlib.nullcontext(),
             contextlib.AsyncExitStack() as running,
         ):
@@ -150,7 +151,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                         data_dir=settings.storage.data_dir,
                         sessions=sessions,
                         clock=clock,
-                        http=http,
+                        shared_http=http,
                         family=family,
                         vault=vault,
                         search=knowledge,
@@ -193,6 +194,7 @@ async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[
                 vault=vault,
                 skills=loaded,
                 commands=handlers.commands.table(skills),
+                roles=role_permissions(settings.safety.roles, skills),
                 notify=notify,
                 scheduler=scheduler,
                 redact=redact,
@@ -277,6 +279,8 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
     guard = DatabaseGuard(app, channels)
     await guard.check()  # learns where the parents are before any channel can lose the file
     http = await open_http_server(app, channels, guard, router, outbox)
+    local = LocalSocket(app)
+    await local.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -311,6 +315,7 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
             await closer()
     if http is not None:
         await http.close()
+    await local.close()
     for task in (outbox_task, heartbeat_task, *background):
         task.cancel()
     await asyncio.gather(

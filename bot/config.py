@@ -123,44 +123,20 @@ class RolePermissions(Section):
     deny: list[str] = Field(default_factory=list)
 
 
-def _default_roles() -> dict[str, RolePermissions]:
+def default_roles() -> dict[str, RolePermissions]:
+    """The household's own part of each role; skills add what children and guests may use
+    (`Skill.roles`), and a role written in `[safety.roles]` replaces all of it."""
     return {
         "parent": RolePermissions(allow=["*"]),
         "adult": RolePermissions(allow=["*"], deny=["members.*"]),
-        "child": RolePermissions(
-            allow=[
-                "lists.*",
-                "notes.*",
-                "knowledge.*",
-                "chores.list",
-                "chores.complete",
-                "chores.stats",
-                "chores.swap",
-                "chores.rewards",
-                "chores.claim",
-                "calendar.agenda",
-                "reminders.*",
-                "home.state",
-                "home.list",
-                "home.call",
-                "memory.*",
-                "budget.summary",
-                "budget.add_expense",
-                "budget.list",
-                "budget.edit_expense",
-                "budget.delete_expense",
-                "budget.undo_delete",
-            ],
-            deny=["ssh.*", "budget.set_limit", "notes.delete"],
-        ),
-        "guest": RolePermissions(
-            allow=["lists.show", "knowledge.search", "knowledge.ask", "calendar.agenda"]
-        ),
+        "child": RolePermissions(allow=[]),
+        "guest": RolePermissions(allow=[]),
     }
 
 
 class SafetySettings(Section):
-    roles: dict[str, RolePermissions] = Field(default_factory=_default_roles)
+    roles: dict[str, RolePermissions] = Field(default_factory=dict)
+    """Only the roles written in bot.toml; `AppContext.permissions` adds the defaults."""
     confirmation_timeout_s: int = Field(default=300, ge=10)
     two_adults_for_critical: bool = False
     """Critical actions also need a yes from another parent or adult, asked in their chat."""
@@ -174,9 +150,7 @@ class SafetySettings(Section):
         unknown = sorted(set(value) - set(ROLES))
         if unknown:
             raise ValueError(f"unknown role {unknown[0]!r} (roles are {', '.join(ROLES)})")
-        merged = _default_roles()
-        merged.update(value)
-        return merged
+        return value
 
 
 class KnowledgeSettings(Section):

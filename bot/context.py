@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 # Types only: every handler imports the context, and must not import the HTTP client, the
 # scheduler or the LLM client with it (issue 11 item 10).
 if TYPE_CHECKING:
-    import httpx
+    from collections.abc import Mapping
+
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.clock import Clock
     from bot.config import Config, RolePermissions, Settings
     from bot.family import Family
     from bot.fastpath import FastPath
+    from bot.http_client import SharedHttpClient
     from bot.llm.client import LLMClient
     from bot.media import Media
     from bot.metrics import Metrics
@@ -44,13 +46,15 @@ class AppContext:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Clock
-    http: httpx.AsyncClient
+    http: SharedHttpClient
     family: Family
     tools: ToolRegistry
     fastpath: FastPath
     vault: Vault
     skills: tuple[LoadedSkill, ...]
     commands: tuple[Command, ...]
+    roles: Mapping[str, RolePermissions]
+    """Who may do what: `[safety.roles]` as written, else the defaults and the skills' own."""
     notify: Notifier
     scheduler: Scheduler
     redact: Redactor
@@ -65,7 +69,7 @@ class AppContext:
         return self.config.settings
 
     def permissions(self, role: str) -> RolePermissions:
-        return self.settings.safety.roles[role]
+        return self.roles[role]
 
     def services_for(self, tool: AnyTool) -> SkillServices:
         """The services of the skill that brought this tool."""

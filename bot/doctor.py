@@ -19,6 +19,7 @@ from bot.checks import Check
 from bot.config import Config, ConfigError, load_config
 from bot.context import LoadedSkill
 from bot.gpus import read_gpus
+from bot.local_socket import QuestionRefused, VaultQuestion, ask_running_bot, indexing_line
 from bot.pods import pods_check
 from bot.skills import Skill, SkillLoadError, load_skills, migration_folders, skill_settings
 from storage.database import create_engine, pending_migrations
@@ -28,6 +29,7 @@ __all__ = ["Check", "print_report", "run_checks"]
 log = logging.getLogger(__name__)
 
 SKILL_CHECK_TIMEOUT_S = 15.0
+INDEX_STATUS_TIMEOUT_S = 10.0
 
 
 async def run_checks(config_path: Path | None) -> list[Check]:
@@ -42,6 +44,9 @@ async def run_checks(config_path: Path | None) -> list[Check]:
     database = await _database(config, folders)
     vault = _vault(config)
     checks += [database, vault]
+    index = await _running_index(config)
+    if index is not None:
+        checks.append(index)
     checks.extend(await _ollama(config))
     checks.append(_gpus())
     checks.extend(_integrations(config))
@@ -148,6 +153,27 @@ def _vault(config: Config) -> Check:
         )
     notes = sum(1 for _ in path.rglob("*.md"))
     return Check("vault", True, f"{path} writable, {notes} notes")
+
+
+async def _running_index(config: Config) -> Check | None:
+    """The vault index of the `gepeto run` on this data dir, if one runs and answers."""
+    data_dir = config.settings.storage.data_dir
+    try:
+        status = await asyncio.to_thread(
+            ask_running_bot, data_dir, VaultQuestion(command="status"), INDEX_STATUS_TIMEOUT_S
+        )
+    except QuestionRefused as refused:
+        return Check("vault index", False, str(refused), "look at the running bot's log")
+    if status is None:
+        return None
+    if status["indexing"]:
+        detail = (
+            f"{indexing_line(status['indexing'])}; answers come from a keyword search meanwhile"
+        )
+        return Check("vault index", True, detail)
+    if status["notes"] is None:
+        return Check("vault index", True, "the running bot opens it on the first question")
+    return Check("vault index", True, f"{status['notes']} notes, kept in step by the running bot")
 
 
 async def _ollama(config: Config) -> list[Check]:

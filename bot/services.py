@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import HouseholdSettings
     from bot.family import Family
+    from bot.http_client import SharedHttpClient
     from bot.jobs import SkillJobs
     from bot.llm.client import LLMClient
     from bot.media import Media
@@ -48,7 +49,7 @@ class SkillServices:
     data_dir: Path
     sessions: SessionFactory
     clock: Clock
-    http: httpx.AsyncClient
+    shared_http: SharedHttpClient
     family: Family
     vault: Vault
     search: VaultSearch | None
@@ -62,6 +63,11 @@ class SkillServices:
     """What a backup copies and where it goes (the system skill's scheduled backup)."""
     held: dict[str, object] = field(default_factory=dict, repr=False)
     """What the skill's `setup` yielded while the bot runs (its client)."""
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The household's shared HTTP client (opened on first use)."""
+        return self.shared_http.client
 
     def settings_as(self, kind: type[SettingsT]) -> SettingsT:
         """This skill's own `[skills.<name>]` section, typed as the skill declared it."""

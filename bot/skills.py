@@ -26,6 +26,7 @@ from bot.tools import AnyTool
 if TYPE_CHECKING:
     from bot.actions import Turn
     from bot.checks import Check
+    from bot.config import RolePermissions
     from bot.family import Member
     from bot.fastpath import FastMatch, Intent
     from bot.messages import Attachment, AttachmentKind, Outcome
@@ -104,6 +105,10 @@ class Skill:
     context: ContextProvider | None = None
     checks: DoctorChecks | None = None
     setup: Setup | None = None
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """What children and guests may use of this skill unless `[safety.roles.<role>]` in bot.toml
+    says otherwise: tool patterns by role, e.g. `{"child": ("chores.list", "chores.complete")}`.
+    Parents and adults may use every tool."""
     keywords: tuple[str, ...] = field(default_factory=tuple)
     """Words that suggest this skill's tools in a message (besides its phrases and tool text)."""
     configure: Callable[[Any], Skill] | None = None
@@ -147,6 +152,25 @@ def load_skills(plugins: Iterable[str] = ()) -> list[Skill]:
     return found
 
 
+def role_permissions(
+    written: Mapping[str, RolePermissions], skills: Iterable[Skill]
+) -> dict[str, RolePermissions]:
+    """Each role's permissions: as written in `[safety.roles]`, else the household's defaults
+    (parents and adults everything, adults not the family itself) plus every skill's own."""
+    from bot.config import RolePermissions, default_roles
+
+    given: dict[str, list[str]] = {}
+    for skill in skills:
+        for role, patterns in skill.roles.items():
+            given.setdefault(role, []).extend(patterns)
+    roles = default_roles()
+    for role, permissions in roles.items():
+        extra = given.get(role, [])
+        roles[role] = RolePermissions(allow=[*permissions.allow, *extra], deny=permissions.deny)
+    roles.update(written)
+    return roles
+
+
 def migration_folders(skills: Iterable[Skill]) -> list[Path]:
     """The skills' own migrations folders, each a branch on the core head."""
     return [skill.migrations for skill in skills if skill.migrations is not None]
@@ -166,9 +190,22 @@ def _check_shape(skill: Skill, module_name: str, earlier: list[Skill]) -> None:
     for button in skill.buttons:
         if button.prefix in taken_buttons or button.prefix in CORE_BUTTONS:
             raise SkillLoadError(f"{module_name}: button prefix {button.prefix!r} is taken")
+    for role, patterns in skill.roles.items():
+        if role not in SKILL_ROLES:
+            raise SkillLoadError(
+                f"{module_name}: roles: {role!r} is not a role a skill gives defaults to "
+                f"({', '.join(SKILL_ROLES)})"
+            )
+        outside = [p for p in patterns if not p.startswith(f"{skill.name}.")]
+        if outside:
+            raise SkillLoadError(
+                f"{module_name}: roles.{role}: {outside[0]!r} is not one of {skill.name}'s tools"
+            )
 
 
 CORE_COMMANDS = frozenset({"start", "help", "pair"})
+SKILL_ROLES = ("child", "guest")
+"""Parents and adults may use every tool; a skill says what the other roles get by default."""
 CORE_BUTTONS = frozenset({"confirm"})
 
 

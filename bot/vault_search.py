@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -12,16 +13,18 @@ from typing import TYPE_CHECKING, TextIO
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.embedder import OllamaEmbedder
+from bot.local_socket import indexing_line
 from knowledge.embedders import Embedder, offline_embedder
 
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.metrics import Metrics
-    from knowledge.index import VaultIndex
+    from knowledge.index import IndexProgress, Progress, VaultIndex
 
 log = logging.getLogger(__name__)
 
 CHOICE_FILE = "embedder-choice"
+PROGRESS_LOG_EVERY_S = 15.0
 
 
 class IndexBusyError(Exception):
@@ -53,48 +56,100 @@ class VaultSearch:
         *,
         clock: Clock | None = None,
         metrics: Metrics | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
+        """`embedder`, when given, is used instead of the one `[knowledge] embedder` picks."""
         self._settings = settings
+        self._chosen_embedder = embedder
         self._llm = llm
         self._clock = clock
         self._metrics = metrics
         self._index: VaultIndex | None = None
         self._opening = asyncio.Lock()
-        self._synced = False
+        self._catching_up: asyncio.Task[None] | None = None
+        self._first_build_started = asyncio.Event()
         self._lock_file: TextIO | None = None
 
     async def index(self) -> VaultIndex:
         async with self._opening:
             if self._index is None:
-                from knowledge.index import VaultIndex  # Chroma and LlamaIndex: only when used
-
                 folder = self._settings.storage.data_dir / "index"
                 self._lock_file = self._lock_file or _hold_index_lock(folder)
                 embedder = await self._embedder()
-                self._index = await asyncio.to_thread(
-                    VaultIndex.open,
-                    self._settings.storage.data_dir,
-                    self._settings.vault.path,
-                    embedder,
-                )
+                self._index = await asyncio.to_thread(self._open, embedder)
                 log.info("vault index open with %s", embedder.name)
             return self._index
 
+    @property
+    def building(self) -> IndexProgress | None:
+        """How far the vault's first index has come while it builds, else None."""
+        return None if self._index is None else self._index.building
+
+    @property
+    def notes(self) -> int | None:
+        """How many notes the index holds with their vectors; None before it is opened."""
+        return None if self._index is None else self._index.notes
+
+    def _open(self, embedder: Embedder) -> VaultIndex:
+        """In a worker thread: importing Chroma and LlamaIndex alone takes seconds."""
+        from knowledge.index import VaultIndex
+
+        return VaultIndex.open(
+            self._settings.storage.data_dir, self._settings.vault.path, embedder
+        )
+
     def close(self) -> None:
-        """Lets another process write the index again."""
+        """Stops indexing after the current batch and lets another process write the index."""
+        if self._index is not None:
+            self._index.stop()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
         self._index = None
 
     async def current(self) -> VaultIndex:
-        """The index, brought in step with the vault once per process (the watcher keeps it so)."""
+        """The index, brought in step with the vault once per process (the watcher keeps it so).
+
+        While the vault's first index builds (minutes on a big vault) the index comes back as
+        soon as its keyword snapshot is ready: `building` says so, and searches use keywords.
+        """
         index = await self.index()
-        if not self._synced:
-            await index.sync_async()
-            self._synced = True
-            self._count(index)
+        if self._catching_up is None:
+            self._first_build_started.clear()
+            self._catching_up = asyncio.create_task(self._catch_up(index), name="vault-catch-up")
+            self._catching_up.add_done_callback(_log_failure)
+        catching_up = self._catching_up
+        if not catching_up.done():
+            started = asyncio.create_task(self._first_build_started.wait())
+            try:
+                await asyncio.wait({catching_up, started}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                started.cancel()
+        if catching_up.done() and catching_up.exception() is not None:
+            self._catching_up = None  # the next question tries again
+            catching_up.result()
         return index
+
+    async def _catch_up(self, index: VaultIndex) -> None:
+        await index.sync_async(self._progress(index, asyncio.get_running_loop()))
+        self._count(index)
+
+    def _progress(self, index: VaultIndex, loop: asyncio.AbstractEventLoop) -> Progress:
+        """Logs a first build's progress now and then, and lets `current` answer meanwhile."""
+        last_logged = time.monotonic()
+
+        def told(_done: int, _todo: int) -> None:
+            nonlocal last_logged
+            building = index.building
+            if building is None:
+                return
+            now = time.monotonic()
+            if not self._first_build_started.is_set() or now - last_logged >= PROGRESS_LOG_EVERY_S:
+                last_logged = now
+                log.info("vault %s", indexing_line(building.as_data()))
+            loop.call_soon_threadsafe(self._first_build_started.set)
+
+        return told
 
     def _count(self, index: VaultIndex) -> None:
         """The index's size and the time it caught up, for /metrics."""
@@ -103,9 +158,8 @@ class VaultSearch:
 
     async def keep_in_step(self, on_sync: Callable[[str], None] | None = None) -> None:
         """Re-indexes notes as they are saved in Obsidian, until cancelled."""
-        index = await self.index()
+        index = await self.current()
         async for report in index.watch():
-            self._synced = True
             self._count(index)
             summary = (
                 f"vault re-indexed: {report.added} added, {report.changed} changed, "
@@ -120,6 +174,8 @@ class VaultSearch:
 
         Sticky because switching embedder rebuilds the whole index.
         """
+        if self._chosen_embedder is not None:
+            return self._chosen_embedder
         wanted: str = self._settings.knowledge.embedder
         choice_file = self._settings.storage.data_dir / "index" / CHOICE_FILE
         if wanted == "auto":
@@ -141,6 +197,13 @@ class VaultSearch:
                 choice_file, "ollama" if embedder.name.startswith("ollama") else "offline"
             )
         return embedder
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "indexing the vault failed; the next question tries again", exc_info=task.exception()
+        )
 
 
 def _read_choice(path: Path) -> str | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot import confirmations
 from bot.actions import Turn, run_action
-from bot.llm.turn import reply_for
 from bot.messages import Outcome
 from bot.replies import outcome, say
+
+if TYPE_CHECKING:
+    from bot.llm.client import LLMClient
 
 EDITED = (
     "I saw your edit, but I had already handled the original message. "
@@ -30,8 +34,7 @@ async def handle(turn: Turn) -> Outcome:
         turn.read_untrusted = True
         if turn.app.llm is None:
             return say(turn, "unknown", FORWARDED_WITHOUT_LLM)
-        replies, route = await reply_for(turn, turn.app.llm)
-        return Outcome(route=route, replies=tuple(replies), actions=tuple(turn.reports))
+        return await _ask_the_model(turn, turn.app.llm)
     text = turn.incoming.text.strip()
     answer = confirmations.parse_word(text)
     if answer is not None:
@@ -45,5 +48,12 @@ async def handle(turn: Turn) -> Outcome:
         return outcome(turn, "fast", result)
     if turn.app.llm is None:
         return say(turn, "unknown", NOT_UNDERSTOOD)
-    replies, route = await reply_for(turn, turn.app.llm)
+    return await _ask_the_model(turn, turn.app.llm)
+
+
+async def _ask_the_model(turn: Turn, llm: LLMClient) -> Outcome:
+    """The LLM turn; its code loads on the first message the fast path leaves to it."""
+    from bot.llm.turn import reply_for
+
+    replies, route = await reply_for(turn, llm)
     return Outcome(route=route, replies=tuple(replies), actions=tuple(turn.reports))

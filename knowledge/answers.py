@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the index pulls in Chroma and LlamaIndex; answers only need its types
-    from knowledge.index import SearchHit, VaultIndex
+    from knowledge.index import IndexProgress, SearchHit, VaultIndex
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,14 @@ class Answer:
     text: str
     sources: tuple[SearchHit, ...]
     from_chat_model: bool
+
+
+def still_reading(progress: IndexProgress) -> str:
+    """Said before an answer found while the first index builds: it rests on keywords alone."""
+    return (
+        f"I'm still reading your notes ({progress.done} of {progress.total}); "
+        "this answer comes from a keyword search."
+    )
 
 
 def citation(hit: SearchHit) -> str:
@@ -79,7 +87,22 @@ def answer_messages(question: str, hits: Sequence[SearchHit]) -> list[ChatMessag
 
 
 async def ask(index: VaultIndex, question: str, chat: Chat | None = None, k: int = 5) -> Answer:
-    """Answers from the vault; falls back to the best passages if the chat model fails."""
+    """Answers from the vault; falls back to the best passages if the chat model fails.
+
+    While the first index builds, the answer says it comes from a keyword search.
+    """
+    building = index.building
+    answer = await _answer(index, question, chat, k)
+    if building is None:
+        return answer
+    return Answer(
+        text=f"{still_reading(building)}\n\n{answer.text}",
+        sources=answer.sources,
+        from_chat_model=answer.from_chat_model,
+    )
+
+
+async def _answer(index: VaultIndex, question: str, chat: Chat | None, k: int) -> Answer:
     hits = await index.search_async(question, k)
     if not hits:
         return Answer(text=NOTHING_FOUND, sources=(), from_chat_model=False)

@@ -41,6 +41,9 @@ INDEX_FORMAT = 1
 COLLECTION = "vault-passages"
 NOTES_PER_BATCH = 16
 CANDIDATES = 50
+FIRST_BUILD_PREVIEW_NOTES = 40
+"""A first build of at least this many notes answers from keywords until it is done; a smaller
+one takes seconds, and is waited for."""
 
 SearchMethod = Literal["hybrid", "keywords", "vectors"]
 Progress = Callable[[int, int], None]
@@ -64,6 +67,45 @@ class SyncReport:
     def touched(self) -> bool:
         """True when any note was added, changed or removed."""
         return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """How far the first build of the index has come; searches meanwhile use keywords alone."""
+
+    done: int
+    """Notes with vectors, of `total`."""
+    total: int
+    eta_seconds: float | None
+    """Seconds the rest may take at the pace so far; None before the first batch is done."""
+
+    def as_data(self) -> dict[str, Any]:
+        """The progress as plain data, for the local socket and `gepeto search --json`."""
+        eta = self.eta_seconds
+        return {
+            "done": self.done,
+            "total": self.total,
+            "eta_seconds": None if eta is None else round(eta),
+        }
+
+
+@dataclass
+class _FirstBuild:
+    """A first build under way: its keyword snapshot of every note, and its progress."""
+
+    passages: dict[str, Passage]
+    keywords: KeywordIndex
+    done_before: int
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+
+    def progress(self) -> IndexProgress:
+        eta = None
+        if self.done:
+            pace = (time.monotonic() - self.started) / self.done
+            eta = pace * (self.total - self.done_before - self.done)
+        return IndexProgress(done=self.done_before + self.done, total=self.total, eta_seconds=eta)
 
 
 @dataclass(frozen=True)
@@ -103,6 +145,7 @@ class VaultIndex:
         self._folder = data_dir / "index"
         self._max_chars = max_chars
         self._write_lock = threading.Lock()
+        self._stopping = threading.Event()
         self._searches = asyncio.Semaphore(2)
         self._folder.mkdir(parents=True, exist_ok=True)
         self._client = chromadb.PersistentClient(
@@ -136,6 +179,7 @@ class VaultIndex:
         self._keywords = KeywordIndex()
         self._cards = NoteCards()
         self._stamps: dict[str, tuple[int, int, str]] = {}
+        self._first_build: _FirstBuild | None = None
         self._load_passages()
 
     @classmethod
@@ -161,6 +205,19 @@ class VaultIndex:
     def passages(self) -> int:
         """How many passages the index holds."""
         return len(self._passages)
+
+    @property
+    def building(self) -> IndexProgress | None:
+        """The first build's progress while it runs (searches answer from keywords), else None."""
+        first_build = self._first_build
+        return None if first_build is None else first_build.progress()
+
+    def stop(self) -> None:
+        """Asks a running sync to stop after its current batch (the bot is shutting down).
+
+        What was embedded is kept; the next start carries on with the notes that are left.
+        """
+        self._stopping.set()
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Brings the index in step with the vault: only added, changed or removed notes work."""
@@ -190,8 +247,13 @@ class VaultIndex:
 
         "hybrid" ranks notes by passage words, passage meaning and the notes' own cards
         (knowledge/ranking.py); "keywords" and "vectors" use one passage ranking alone.
+        While the first build runs (see `building`) every search uses keywords alone, over
+        every note of the vault.
         """
         passages, keywords, cards = self._passages, self._keywords, self._cards
+        first_build = self._first_build
+        if first_build is not None:
+            passages, keywords, method = first_build.passages, first_build.keywords, "keywords"
         if not passages or not query.strip():
             return []
         by_vector: list[str] = []
@@ -310,24 +372,30 @@ class VaultIndex:
         removed = [doc_id for doc_id in known if doc_id not in present]
         if added and self._collection.count():
             self._delete_vectors(doc.doc_id for doc in added)
-        new_nodes: list[BaseNode] = []
         todo = [*added, *changed]
-        for start in range(0, len(todo), NOTES_PER_BATCH):
-            batch = todo[start : start + NOTES_PER_BATCH]
-            self._embedding.reuse(self._vectors_of(batch))
-            new_nodes.extend(self._pipeline.run(documents=batch, store_doc_text=False))
-            self._persist_docstore()
-            if progress is not None:
-                progress(min(start + NOTES_PER_BATCH, len(todo)), len(todo))
-        for doc_id in removed:
-            # The pipeline's own delete strategy raises for notes stored without their text,
-            # so removed notes are dropped the way it would drop them.
-            self._docstore.delete_document(doc_id, raise_error=False)
-            self._pipeline.vector_store.delete(doc_id)  # type: ignore[union-attr]
-        if removed:
-            self._persist_docstore()
-        if todo or removed:
-            self._apply([*(doc.doc_id for doc in changed), *removed], new_nodes)
+        # A new family, a new embedder or an interrupted first build: most notes have no
+        # vectors yet, so until they do, searches use BM25 over every note.
+        if len(todo) >= FIRST_BUILD_PREVIEW_NOTES and len(added) > len(known) - len(removed):
+            self._start_first_build(changed, removed, todo, len(present))
+        try:
+            new_nodes = self._embed(todo, progress)
+            for doc_id in removed:
+                # The pipeline's own delete strategy raises for notes stored without their
+                # text, so removed notes are dropped the way it would drop them.
+                self._docstore.delete_document(doc_id, raise_error=False)
+                self._pipeline.vector_store.delete(doc_id)  # type: ignore[union-attr]
+            if removed:
+                self._persist_docstore()
+            if todo or removed:
+                self._apply([*(doc.doc_id for doc in changed), *removed], new_nodes)
+        finally:
+            first_build, self._first_build = self._first_build, None
+        if first_build is not None:
+            logger.info(
+                "the vault's first index is built: %d notes in %.0f s",
+                first_build.total,
+                time.monotonic() - first_build.started,
+            )
         self._stamps = {
             path: stamp
             for path, stamp in self._stamps.items()
@@ -345,8 +413,61 @@ class VaultIndex:
             problems=self._splitter.take_problems(),
         )
 
+    def _embed(self, todo: Sequence[Document], progress: Progress | None) -> list[BaseNode]:
+        """Runs the notes through the pipeline in batches, saving the docstore after each."""
+        new_nodes: list[BaseNode] = []
+        if todo and progress is not None:
+            progress(0, len(todo))
+        for start in range(0, len(todo), NOTES_PER_BATCH):
+            if self._stopping.is_set():
+                logger.info(
+                    "vault indexing stopped at %d of %d notes; the rest follow at the next start",
+                    start,
+                    len(todo),
+                )
+                break
+            batch = todo[start : start + NOTES_PER_BATCH]
+            self._embedding.reuse(self._vectors_of(batch))
+            new_nodes.extend(self._pipeline.run(documents=batch, store_doc_text=False))
+            self._persist_docstore()
+            done = min(start + NOTES_PER_BATCH, len(todo))
+            if self._first_build is not None:
+                self._first_build.done = done
+            if progress is not None:
+                progress(done, len(todo))
+        return new_nodes
+
+    def _start_first_build(
+        self,
+        changed: Sequence[Document],
+        removed: Sequence[str],
+        todo: Sequence[Document],
+        notes: int,
+    ) -> None:
+        """Publishes a BM25 snapshot of every note before the slow part, embedding, starts."""
+        passages, keywords = self._snapshot(
+            [*(doc.doc_id for doc in changed), *removed], self._splitter(list(todo))
+        )
+        self._first_build = _FirstBuild(
+            passages=passages, keywords=keywords, done_before=notes - len(todo), total=notes
+        )
+        logger.info(
+            "reading the vault for its first index: %d notes; until it is done, answers come "
+            "from a keyword search",
+            len(todo),
+        )
+
     def _apply(self, gone_paths: Sequence[str], nodes: Sequence[BaseNode]) -> None:
-        """Swaps in new passage and BM25 snapshots, so running searches see old or new, whole."""
+        """Swaps in new passage, BM25 and note card snapshots, so running searches see old or
+        new, whole."""
+        passages, keywords = self._snapshot(gone_paths, nodes)
+        cards = self._cards.changed(gone_paths, (passages[node.node_id] for node in nodes))
+        self._passages, self._keywords, self._cards = passages, keywords, cards
+
+    def _snapshot(
+        self, gone_paths: Sequence[str], nodes: Sequence[BaseNode]
+    ) -> tuple[dict[str, Passage], KeywordIndex]:
+        """The passages and BM25 index without the gone notes' passages, with the new ones."""
         gone = set(gone_paths)
         passages = {cid: p for cid, p in self._passages.items() if p.path not in gone}
         fresh = [(node.node_id, node.metadata, node.get_content()) for node in nodes]
@@ -354,8 +475,7 @@ class VaultIndex:
         keywords = self._keywords.changed(
             gone, ((cid, passage_keyword_text(meta, text)) for cid, meta, text in fresh)
         )
-        cards = self._cards.changed(gone, (passages[cid] for cid, _, _ in fresh))
-        self._passages, self._keywords, self._cards = passages, keywords, cards
+        return passages, keywords
 
     def _vectors_of(self, documents: Sequence[Document]) -> dict[str, list[float]]:
         """Stored vectors of the notes' current passages by fingerprint, to skip re-embedding."""

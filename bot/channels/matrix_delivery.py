@@ -17,7 +17,14 @@ from typing import Any
 import nio
 
 from bot.channels.common import PacedDraft
-from bot.channels.matrix_events import BUTTONS_KEY, EventCache, reaction_hint, reaction_keys
+from bot.channels.matrix_events import (
+    ANSWERS_KEY,
+    BUTTONS_KEY,
+    EventCache,
+    reaction_hint,
+    reaction_keys,
+    typed_answers,
+)
 from bot.channels.matrix_format import (
     draft_text,
     edit_content,
@@ -67,6 +74,7 @@ class MatrixDelivery:
             if keys and index == len(pieces) - 1:
                 content = text_content(f"{piece}\n\n{reaction_hint(reply.buttons, keys)}")
                 content[BUTTONS_KEY] = keys
+                content[ANSWERS_KEY] = typed_answers(reply.buttons)
             if index == 0 and draft is not None:
                 await self.room_send(chat_id, edit_content(draft, content), f"{key}:0")
                 continue

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "matrix"
 BUTTONS_KEY = "org.gepeto.buttons"
+ANSWERS_KEY = "org.gepeto.answers"
+"""Beside the reactions: each button's label in lower case, so a typed reply can press it."""
 YES, NO = "✅", "❌"
 REACTION_ALIASES = {"👍": YES, "✔": YES, "☑": YES, "🆗": YES, "👎": NO, "✖": NO, "🚫": NO}
 NUMBERED = tuple(f"{digit}\ufe0f\u20e3" for digit in "123456789")
@@ -44,11 +46,23 @@ def reaction_keys(buttons: Collection[Button]) -> dict[str, str]:
     return keys
 
 
+def typed_answers(buttons: Collection[Button]) -> dict[str, str]:
+    """Which word, replied to a question, presses which button: its label, as the hint says."""
+    return {button.label.casefold(): button.data for button in buttons}
+
+
 def reaction_hint(buttons: Collection[Button], keys: dict[str, str]) -> str:
     labels = {button.data: button.label for button in buttons}
     choices = " or ".join(f"{key} for {labels[data]}" for key, data in keys.items())
     words = " / ".join(f"“{labels[data].lower()}”" for data in keys.values())
     return f"React {choices} — or reply {words}."
+
+
+def pressed_button(choices: dict[str, str], key: str) -> str | None:
+    """The button a reaction presses: the one with that very emoji, else ✅ / ❌ and their
+    look-alikes (👍 is a yes unless a button wears 👍 itself)."""
+    own = {emoji.replace("\ufe0f", ""): data for emoji, data in choices.items()}
+    return own.get(key.replace("\ufe0f", "")) or choices.get(canonical_reaction(key))
 
 
 def canonical_reaction(key: str) -> str:
@@ -201,7 +215,7 @@ class EventReader:
             return None
         question = await self._events.get(room.room_id, question_id)
         choices = _choices(question, self.bot)
-        button = choices.get(canonical_reaction(key)) if choices else None
+        button = pressed_button(choices, key) if choices else None
         if button is None:
             return None
         question_content = question.get("content", {}) if question else {}
@@ -223,12 +237,16 @@ class EventReader:
         return clean_incoming(incoming, self._max_chars)
 
     def _answer_in_words(self, question: dict[str, Any], text: str) -> str | None:
-        """'yes' or 'no' sent as a reply to a question becomes that question's button."""
+        """A button's label ("save"), or 'yes' / 'no', replied to a question presses its button."""
         choices = _choices(question, self.bot)
-        answer = parse_word(text)
-        if not choices or answer is None:
+        if not choices:
             return None
-        return choices.get(YES if answer else NO)
+        labels = as_dict(question.get("content", {}).get(ANSWERS_KEY))
+        pressed = labels.get(text.strip().strip(".!").casefold())
+        if isinstance(pressed, str) and pressed in choices.values():
+            return pressed
+        answer = parse_word(text)
+        return None if answer is None else choices.get(YES if answer else NO)
 
     def _is_assistant_room(self, room: nio.MatrixRoom) -> bool:
         return room.room_id in self._assistant_rooms or (

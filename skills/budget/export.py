@@ -1,4 +1,7 @@
-"""The month's expenses as CSV: one row per expense, amounts as exact decimals ("42.50")."""
+"""The month's expenses as CSV: one row per expense, amounts as exact decimals ("42.50").
+
+The items column lists what was bought: "3 x Brezel = 2.70; Roggenbrot = 3.80".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
-from skills.budget.ledger import Budget, Month, expenses
+from skills.budget.items import exported
+from skills.budget.ledger import Budget, Month, expenses, items_of
 from skills.budget.money import Money
 from storage.database import SessionFactory
 
@@ -50,7 +54,7 @@ async def export_csv(
                 _cell(expense.merchant),
                 names.get(expense.paid_by, "") if expense.paid_by is not None else "",
                 labels.get(expense.owner_id, ""),
-                _cell("; ".join(expense.items)),
+                _cell(exported(items_of(expense))),
                 _cell(expense.note),
             )
         )

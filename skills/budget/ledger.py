@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, func, select
 
+from skills.budget.items import BoughtItem, read_items
 from skills.budget.models import ALL_CATEGORIES, Expense, SpendingLimit, scope_of
 from skills.budget.money import Money
 from storage.database import SessionFactory
@@ -186,6 +187,11 @@ def describe(expense: Expense) -> dict[str, Any]:
         "date": expense.spent_on.isoformat(),
         "category": expense.category,
         "merchant": expense.merchant,
-        "items": list(expense.items),
+        "items": [item.stored() for item in items_of(expense)],
         "note": expense.note,
     }
+
+
+def items_of(expense: Expense) -> list[BoughtItem]:
+    """What was bought, whether saved with amounts or (older rows) as plain names."""
+    return read_items(expense.items)

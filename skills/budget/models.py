@@ -54,7 +54,8 @@ class Expense(SQLModel, table=True):
     paid_by: int | None = _member("SET NULL")
     owner_id: int | None = _member("CASCADE")
     """None for the household's money; a member's id for their own pocket money."""
-    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    items: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """`{"name", "qty", "amount"}` objects (see items.py); older rows hold plain names."""
     note: str = Field(default="", sa_column=Column(String(500), nullable=False))
     created_by: int | None = _member("SET NULL")
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -64,6 +65,10 @@ class Expense(SQLModel, table=True):
     )
     """Set while the expense is in the bin (it counts nowhere); cleared by undo."""
     deleted_by: int | None = _member("SET NULL")
+    photo_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, index=True)
+    )
+    """The SHA-256 of the receipt photo it was read from: the same photo twice is recognised."""
 
 
 class SpendingLimit(SQLModel, table=True):

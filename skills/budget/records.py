@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from babel import Locale
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlmodel import col, select
 
 from bot.markdown import escape
 from bot.tools import Risk, Tool, ToolContext, ToolError, ToolResult
 from skills.budget import ledger
+from skills.budget.items import BoughtItem, ItemArgs, bought, folded, item_args
 from skills.budget.ledger import Budget, Month
 from skills.budget.models import ALL_CATEGORIES, Expense, SpendingLimit
 from skills.budget.money import (
@@ -49,8 +50,17 @@ class AddExpenseArgs(BaseModel):
     for_member: str = Field(
         default="", description="whose pocket money it comes from; empty: the household's"
     )
-    items: list[str] = Field(default_factory=list, max_length=50, description="what was bought")
+    items: list[Annotated[ItemArgs, BeforeValidator(item_args)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description='what was bought: {"name", "qty", "amount"} each, or just names',
+    )
     note: str = Field(default="", max_length=500)
+    photo_hash: str = Field(
+        default="",
+        pattern=r"^([0-9a-f]{64})?$",
+        description="the receipt photo's SHA-256 (set by the receipt reader, not typed)",
+    )
 
 
 class EditExpenseArgs(BaseModel):
@@ -171,22 +181,38 @@ def _line(ctx: ToolContext, expense: Expense) -> str:
     return f"#{expense.id} {money} for {escape(expense.category.capitalize())}{where}"
 
 
+def _items_line(ctx: ToolContext, expense: Expense) -> str:
+    """'\nItems: 3 × Brezel €2.70, Roggenbrot €3.80' (empty when nothing was listed)."""
+    items = ledger.items_of(expense)
+    if not items:
+        return ""
+    return "\nItems: " + escape(folded(items, expense.currency, _locale(ctx)))
+
+
+def _items(ctx: ToolContext, args: AddExpenseArgs, currency: str) -> list[BoughtItem]:
+    try:
+        return bought(args.items, currency, _locale(ctx))
+    except MoneyError as error:
+        raise ToolError(escape(str(error))) from None
+
+
 async def add_expense(ctx: ToolContext, args: AddExpenseArgs) -> ToolResult:
     budget = await budget_for(ctx, args.for_member)
     money = _money(ctx, args.amount)
     merchant = _clean(args.merchant)[:120]
-    items = [" ".join(item.split())[:120] for item in args.items if item.strip()]
+    items = _items(ctx, args, money.currency)
     now = ctx.services.clock.now()
     expense = Expense(
         amount_minor=money.minor,
         currency=money.currency,
         spent_on=_day(ctx, args.spent_on),
-        category=_category(ctx, args.category, merchant, items),
+        category=_category(ctx, args.category, merchant, [item.name for item in items]),
         merchant=merchant,
         paid_by=await _payer(ctx, args.paid_by),
         owner_id=budget.owner_id,
-        items=items,
+        items=[item.stored() for item in items],
         note=" ".join(args.note.split()),
+        photo_hash=args.photo_hash or None,
         created_by=ctx.member.id,
         created_at=now,
         updated_at=now,
@@ -197,7 +223,7 @@ async def add_expense(ctx: ToolContext, args: AddExpenseArgs) -> ToolResult:
     await _warn(ctx, expense, budget)
     whose = "" if budget.owner_id is None else f" from {escape(budget.label)}"
     return ToolResult(
-        text=f"Recorded {_line(ctx, expense)}{whose}.",
+        text=f"Recorded {_line(ctx, expense)}{whose}.{_items_line(ctx, expense)}",
         data={**ledger.describe(expense), "budget": budget.scope},
     )
 
@@ -231,7 +257,10 @@ async def edit_expense(ctx: ToolContext, args: EditExpenseArgs) -> ToolResult:
         session.add(expense)
         await session.commit()
     await _warn(ctx, expense, _budget_of(expense, await _names(ctx)))
-    return ToolResult(text=f"Changed: {_line(ctx, expense)}.", data=ledger.describe(expense))
+    return ToolResult(
+        text=f"Changed: {_line(ctx, expense)}.{_items_line(ctx, expense)}",
+        data=ledger.describe(expense),
+    )
 
 
 async def delete_expense(ctx: ToolContext, args: ExpenseIdArgs) -> ToolResult:
@@ -281,7 +310,10 @@ async def undo_delete(ctx: ToolContext, args: UndoArgs) -> ToolResult:
         session.add(expense)
         await session.commit()
     await _warn(ctx, expense, _budget_of(expense, await _names(ctx)))
-    return ToolResult(text=f"Brought back {_line(ctx, expense)}.", data=ledger.describe(expense))
+    return ToolResult(
+        text=f"Brought back {_line(ctx, expense)}.{_items_line(ctx, expense)}",
+        data=ledger.describe(expense),
+    )
 
 
 async def set_limit(ctx: ToolContext, args: LimitArgs) -> ToolResult:
@@ -336,7 +368,11 @@ ADD_EXPENSE = Tool(
     args=AddExpenseArgs,
     risk=Risk.WRITE,
     run=add_expense,
-    describe=lambda a: f"record {a.amount} spent" + (f" at {a.merchant}" if a.merchant else ""),
+    describe=lambda a: (
+        f"record {a.amount} spent"
+        + (f" at {a.merchant}" if a.merchant else "")
+        + (f" ({len(a.items)} items)" if len(a.items) > 1 else "")
+    ),
     idempotent=False,
 )
 EDIT_EXPENSE = Tool(

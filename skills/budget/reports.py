@@ -23,6 +23,8 @@ from skills.budget.settings import BudgetSettings
 from skills.budget.warnings import month_name
 
 LIST_LENGTH = 20
+LISTED_ITEMS = 3
+"""Item names shown on an expense's line in the list; the rest are counted."""
 
 
 def _known_month(value: str) -> str:
@@ -205,9 +207,12 @@ async def list_expenses(ctx: ToolContext, args: ListArgs) -> ToolResult:
         where = f" · {escape(expense.merchant)}" if expense.merchant else ""
         payer = names.get(expense.paid_by, "") if expense.paid_by is not None else ""
         who = f" ({escape(payer)})" if payer else ""
+        things = [item.name for item in ledger.items_of(expense)]
+        bought = f" · {escape(', '.join(things[:LISTED_ITEMS]))}" if things else ""
+        more = f", … {len(things) - LISTED_ITEMS} more" if len(things) > LISTED_ITEMS else ""
         lines.append(
             f"#{expense.id} {expense.spent_on:%d %b} · {amount} · "
-            f"{escape(expense.category.capitalize())}{where}{who}"
+            f"{escape(expense.category.capitalize())}{where}{who}{bought}{more}"
         )
     return ToolResult(
         text="\n".join(lines), data={"expenses": [ledger.describe(e) for e in found]}

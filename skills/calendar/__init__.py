@@ -12,6 +12,7 @@ from skills.calendar.tools import ADD_EVENT, AGENDA, MOVE_EVENT, REMOVE_EVENT
 
 SKILL = Skill(
     name="calendar",
+    roles={"child": ("calendar.agenda",), "guest": ("calendar.agenda",)},
     tools=(ADD_EVENT, AGENDA, REMOVE_EVENT, MOVE_EVENT),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=CalendarSettings,

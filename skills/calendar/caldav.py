@@ -13,11 +13,10 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.etree import ElementTree
 
-import httpx
-from icalendar import Calendar
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -30,6 +29,9 @@ from bot.skills import JobKind
 from skills.calendar import events, ics, pushes
 from skills.calendar.models import CalendarEvent, CalendarRemote
 from skills.calendar.settings import CalDavSettings, CalendarSettings
+
+if TYPE_CHECKING:  # httpx loads once a CalDAV calendar is used (issue 11 item 10)
+    import httpx
 
 SYNC = "caldav_sync"
 EVERY_FEW_MINUTES = "caldav-sync"
@@ -60,14 +62,20 @@ class CalDavLink:
     @property
     def auth(self) -> httpx.Auth:
         """Basic sign-in when a username and CALDAV_PASSWORD are set, else none."""
+        import httpx
+
         if not self.settings.username or self.password is None:
             return httpx.Auth()
         return httpx.BasicAuth(self.settings.username, self.password.get_secret_value())
 
     def address(self, href: str) -> str:
+        import httpx
+
         return str(httpx.URL(self.settings.url).join(href))
 
     def new_href(self, uid: str) -> str:
+        import httpx
+
         return httpx.URL(self.settings.url).join(quote(uid, safe="@.-_") + ".ics").path
 
 
@@ -136,6 +144,8 @@ async def list_remote(services: SkillServices, link: CalDavLink) -> dict[str, Re
 
 
 def _uids(data: bytes) -> list[str]:
+    from icalendar import Calendar
+
     try:
         calendar = Calendar.from_ical(data)
     except ValueError:
@@ -327,6 +337,8 @@ class Sync:
 
 async def sync(services: SkillServices) -> SyncReport | None:
     """One sync pass; None when no CalDAV calendar is set up or the server cannot be reached."""
+    import httpx
+
     link = link_of(services)
     if link is None:
         return None

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
-
 LANGUAGES = ["en", "de", "pt", "es"]
 CLOCK_WORD = re.compile(r"\b(\d{1,2})(?:[.:h](\d{2}))?\s*(?:uhr|h)(?!\w)", re.IGNORECASE)
 MARKED_HOUR = re.compile(
@@ -50,6 +48,8 @@ def _clean(text: str) -> str:
 
 def read(text: str, now: datetime, zone: ZoneInfo) -> Moment:
     """'friday at 10', 'morgen um 7', 'amanhã às 8:30', '2026-03-29 07:30', 'tomorrow'."""
+    from dateparser.date import DateDataParser  # ≈0.15 s to import: only once a date is read
+
     cleaned = _clean(text)
     base = now.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
     settings: dict[str, Any] = {

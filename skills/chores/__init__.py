@@ -17,6 +17,16 @@ from skills.chores.swapping import SWAP
 
 SKILL = Skill(
     name="chores",
+    roles={
+        "child": (
+            "chores.list",
+            "chores.complete",
+            "chores.stats",
+            "chores.swap",
+            "chores.rewards",
+            "chores.claim",
+        )
+    },
     tools=(ADD, COMPLETE, LIST, ASSIGN, SWAP, STATS, REWARDS, CLAIM, AWAY, APPROVE),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=ChoresSettings,

@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 SAME_THING = {
     "dishes": "dish dishes dishwasher geschirr spülmaschine geschirrspüler abwasch louça loiça "
     "lava-louça lava-louças pratos platos lavavajillas vajilla trastes",
@@ -97,6 +95,8 @@ def canonical(text: str) -> str:
 def score(thing: str, said: str, names: Sequence[str]) -> float:
     """How well a sentence names one of `names`: the thing done (`thing`: "the dishwasher")
     counts most, the whole sentence ("I emptied the dishwasher") tells close ones apart."""
+    from rapidfuzz import fuzz  # only once a chore is named, not at every start-up
+
     heard = canonical(thing or said)
     if not heard:
         return 0.0

@@ -4,7 +4,6 @@ from `[skills.chores] rewards` that a member claims and a parent approves in cha
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from rapidfuzz import fuzz, process
 from sqlmodel import col, func, select
 
 from bot.markdown import escape
@@ -71,6 +70,8 @@ async def rewards(ctx: ToolContext, args: RewardsArgs) -> ToolResult:
 
 
 async def claim(ctx: ToolContext, args: ClaimArgs) -> ToolResult:
+    from rapidfuzz import fuzz, process  # only when a reward is claimed, not at start-up
+
     offered = turns.settings(ctx.services).rewards
     found = process.extractOne(args.reward, list(offered), scorer=fuzz.WRatio, score_cutoff=70)
     if found is None:

@@ -61,6 +61,7 @@ _DEFAULT = HomeLink(HomeSettings())
 
 SKILL = Skill(
     name="home",
+    roles={"child": ("home.state", "home.list", "home.call")},
     tools=home_tools(_DEFAULT),
     settings=HomeSettings,
     secrets=(TOKEN_ENV,),

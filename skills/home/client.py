@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-if TYPE_CHECKING:  # aiohttp takes ≈1 s to import: only once the skill connects
+if TYPE_CHECKING:  # aiohttp takes ≈1 s to import, httpx ≈0.1 s: only once the skill connects
     import aiohttp
+    import httpx
 
 State = dict[str, Any]
 """One entity's state object as Home Assistant sends it (entity_id, state, attributes...)."""
@@ -142,6 +141,8 @@ class HomeAssistant:
         self, domain: str, service: str, entity_ids: Sequence[str], data: dict[str, Any]
     ) -> None:
         """POST /api/services/<domain>/<service>; returns once Home Assistant accepted it."""
+        import httpx
+
         try:
             answer = await self._http.post(
                 f"{self.url}/api/services/{domain}/{service}",

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
-
 from bot.markdown import escape
 from skills.home.client import Snapshot, State
 from skills.home.settings import HomeSettings
@@ -171,6 +169,8 @@ class House:
         ]
         if not candidates:
             return Found()
+        from rapidfuzz import fuzz, process, utils  # only once the house is asked about
+
         scored = process.extract(
             words,
             [name for name, _ in candidates],
@@ -201,6 +201,8 @@ class House:
         names = self.area_names()
         if not names:
             return None
+        from rapidfuzz import fuzz, process, utils
+
         found = process.extractOne(
             words, list(names), scorer=fuzz.partial_ratio, processor=utils.default_process
         )

@@ -9,6 +9,7 @@ from skills.knowledge.tools import ASK, SEARCH
 
 SKILL = Skill(
     name="knowledge",
+    roles={"child": ("knowledge.*",), "guest": ("knowledge.search", "knowledge.ask")},
     tools=(SEARCH, ASK),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=KnowledgeSkillSettings,

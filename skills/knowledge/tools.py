@@ -22,24 +22,31 @@ async def search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
     if ctx.services.search is None:
         raise ToolError("The vault search is switched off.")
     index = await ctx.services.search.current()
+    building = index.building
     hits = await index.search_async(
         args.query, args.k or ctx.services.settings_as(KnowledgeSkillSettings).results
     )
+    indexing = {} if building is None else {"indexing": building.as_data()}
+    lines = [] if building is None else [answers.still_reading(building), ""]
     if not hits:
-        return ToolResult(text=answers.NOTHING_FOUND, data={"hits": []})
-    lines = [f"**Notes about “{args.query}”**"]
+        lines.append(answers.NOTHING_FOUND)
+        return ToolResult(text="\n".join(lines), data={"hits": [], **indexing})
+    lines.append(f"**Notes about “{args.query}”**")
     for hit in hits:
         where = (
             f"{answers.citation(hit)} › {hit.heading}" if hit.heading else answers.citation(hit)
         )
         lines.append(f"- {where}: {hit.snippet}")
-    return ToolResult(text="\n".join(lines), data={"hits": [h.as_data() for h in hits]})
+    return ToolResult(
+        text="\n".join(lines), data={"hits": [h.as_data() for h in hits], **indexing}
+    )
 
 
 async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
     if ctx.services.search is None:
         raise ToolError("The vault search is switched off.")
     index = await ctx.services.search.current()
+    building = index.building
     llm = ctx.services.llm
     chat = (lambda messages: llm.complete("chat", messages)) if llm else None
     answer = await answers.ask(
@@ -50,6 +57,7 @@ async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
         data={
             "sources": [hit.as_data() for hit in answer.sources],
             "from_chat_model": answer.from_chat_model,
+            **({} if building is None else {"indexing": building.as_data()}),
         },
     )
 

@@ -9,6 +9,7 @@ from skills.lists.tools import ADD, CHECK, SHOW
 
 SKILL = Skill(
     name="lists",
+    roles={"child": ("lists.*",), "guest": ("lists.show",)},
     tools=(ADD, CHECK, SHOW),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=ListsSettings,

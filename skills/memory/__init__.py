@@ -7,6 +7,7 @@ from skills.memory.tools import FORGET, LIST, REMEMBER
 
 SKILL = Skill(
     name="memory",
+    roles={"child": ("memory.*",)},
     tools=(REMEMBER, FORGET, LIST),
     commands=(REMEMBER_COMMAND,),
     context=remembered_facts,

@@ -8,6 +8,7 @@ from skills.notes.tools import APPEND, CREATE, DAILY, DELETE, READ
 
 SKILL = Skill(
     name="notes",
+    roles={"child": ("notes.create", "notes.append", "notes.read", "notes.daily")},
     tools=(CREATE, APPEND, READ, DELETE, DAILY),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=NotesSettings,

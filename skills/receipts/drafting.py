@@ -1,10 +1,12 @@
 """A photo of a receipt becomes a draft expense the member saves, edits or discards.
 
 The photo is read in the worker pool ("ocr"), parsed, and shown: merchant, date, total, the items
-folded into one line. A total that checks out is proposed as `budget.add_expense` through the
-normal confirmation (OCR text is untrusted, so the member always says yes first), with Save /
-Edit / Discard buttons; a total that does not check out is never proposed: the draft says what
-was printed and asks the member to type the amount.
+folded into one line. A total that checks out is proposed as `budget.add_expense` (with the items
+and the photo's hash) through the normal confirmation (OCR text is untrusted, so the member
+always says yes first), with Save / Edit / Discard buttons; a total that does not check out is
+never proposed: the draft says what was printed and asks the member to type the amount.
+A photo already saved gets what was saved and "Save it again?"; a different photo of a receipt
+with the same shop, day and total gets a warning on its draft.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from bot.messages import Attachment, Button, Outcome
 from bot.replies import say
 from bot.services import SkillServices
 from bot.skills import ButtonAction
-from skills.receipts.parser import ReceiptDraft, parse_receipt
+from skills.receipts.earlier import saved_before
+from skills.receipts.parser import ReceiptDraft, ReceiptItem, parse_receipt
 from skills.receipts.reader import PhotoProblem, ReceiptReader
 from skills.receipts.settings import ReceiptSettings
 
@@ -88,14 +91,23 @@ async def propose(
 ) -> Outcome:
     locale = locale_of(turn)
     shown = describe(draft, locale)
+    photo_hash = await services.workers.run("ocr", fingerprint, photo)
+    total = "" if draft.total is None else f"{money(draft.total, locale)} {draft.currency}"
+    spent_on = draft.spent_on.isoformat() if draft.spent_on else ""
+    merchant = draft.merchant[:120]
+    earlier = await saved_before(
+        turn, photo_hash, merchant, spent_on, total if draft.checked else ""
+    )
     if not draft.checked or draft.total is None:
-        return say(turn, "media", f"{shown}\n\n{unsure(draft, locale)}")
+        before = f"{earlier.sentence}\n\n" if earlier and earlier.how == "photo" else ""
+        return say(turn, "media", f"{before}{shown}\n\n{unsure(draft, locale)}")
     args = {
-        "amount": f"{money(draft.total, locale)} {draft.currency}",
-        "merchant": draft.merchant[:120],
-        "spent_on": draft.spent_on.isoformat() if draft.spent_on else "",
-        "items": [item.name[:120] for item in draft.items if item.amount > 0][:50],
-        "note": f"receipt photo {await services.workers.run('ocr', fingerprint, photo)}",
+        "amount": total,
+        "merchant": merchant,
+        "spent_on": spent_on,
+        "items": [bought(item, locale) for item in draft.items][:50],
+        "note": "read from a receipt photo",
+        "photo_hash": photo_hash,
     }
     turn.read_untrusted = True  # OCR text is data: the member confirms before anything is saved
     result = await run_action(turn, EXPENSE_TOOL, args)
@@ -103,13 +115,30 @@ async def propose(
     if result.status != "needs_confirmation" or question is None:
         return say(turn, "media", f"{shown}\n\n{result.text}")
     pending = question.confirmation_id
-    buttons = (
-        Button(label="Save", data=f"confirm:{pending}:yes", emoji="✅"),
-        Button(label="Edit", data=f"receipt:edit:{pending}", emoji="✏️"),
-        Button(label="Discard", data=f"confirm:{pending}:no", emoji="🗑️"),
-    )
-    reply = question.model_copy(update={"text": f"{shown}\n\n{question.text}", "buttons": buttons})
+    if earlier is not None and earlier.how == "photo":
+        text = f"{earlier.sentence} Save it again?"
+        buttons: tuple[Button, ...] = (
+            Button(label="Save again", data=f"confirm:{pending}:yes", emoji="✅"),
+            Button(label="Discard", data=f"confirm:{pending}:no", emoji="🗑️"),
+        )
+    else:
+        warning = f"\n⚠️ {earlier.sentence}" if earlier is not None else ""
+        text = f"{shown}{warning}\n\n{question.text}"
+        buttons = (
+            Button(label="Save", data=f"confirm:{pending}:yes", emoji="✅"),
+            Button(label="Edit", data=f"receipt:edit:{pending}", emoji="✏️"),
+            Button(label="Discard", data=f"confirm:{pending}:no", emoji="🗑️"),
+        )
+    reply = question.model_copy(update={"text": text, "buttons": buttons})
     return Outcome(route="media", replies=(reply,), actions=tuple(turn.reports))
+
+
+def bought(item: ReceiptItem, locale: Locale) -> dict[str, str]:
+    """One item as `budget.add_expense` takes it: name, how many, what the line cost."""
+    given = {"name": item.name[:120], "amount": money(item.amount, locale)}
+    if item.qty is not None:
+        given["qty"] = format(item.qty.normalize(), "f")
+    return given
 
 
 def describe(draft: ReceiptDraft, locale: Locale) -> str:
@@ -125,7 +154,7 @@ def describe(draft: ReceiptDraft, locale: Locale) -> str:
     if draft.tip:
         lines.append(f"Tip: {money(draft.tip, locale)}")
     if draft.items:
-        names = [escape(item.name) for item in draft.items[:SHOWN_ITEMS]]
+        names = [escape(shown_item(item, locale)) for item in draft.items[:SHOWN_ITEMS]]
         more = len(draft.items) - SHOWN_ITEMS
         lines.append(
             f"Items ({len(draft.items)}): "
@@ -156,13 +185,19 @@ def unsure(draft: ReceiptDraft, locale: Locale) -> str:
     return " ".join(parts)
 
 
+def shown_item(item: ReceiptItem, locale: Locale) -> str:
+    """'3 × Brezel 2,70': how many (when more than one), the name, what the line cost."""
+    count = "" if item.qty is None else f"{format_decimal(item.qty.normalize(), locale=locale)} × "
+    return f"{count}{item.name} {money(item.amount, locale)}"
+
+
 def money(amount: Decimal, locale: Locale) -> str:
     return str(format_decimal(amount, format="#,##0.00", locale=locale))
 
 
 def fingerprint(photo: Path) -> str:
-    """The photo's SHA-256 (first 16 hex digits): the same photo twice is recognisable."""
-    return hashlib.sha256(photo.read_bytes()).hexdigest()[:16]
+    """The photo's SHA-256: the same photo twice is recognised."""
+    return hashlib.sha256(photo.read_bytes()).hexdigest()
 
 
 async def answer_button(turn: Turn, rest: str) -> Outcome:

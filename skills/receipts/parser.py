@@ -34,6 +34,13 @@ ITEM_NUMBERS = re.compile(r"^(?:\d{1,3}\s+)?(?:\d{8,14}\s+)?")
 TRAILING_QUANTITY = re.compile(r"(?:\s+[\d.,]+\s*(?:un|kg|l)?)?\s*(?:x|×|@|à)\s*$", re.I)
 LEADING_COUNT = re.compile(r"^\d{1,2}\s*(?:x|×)?\s+(?=[^\W\d_])", re.I)
 LETTERS = re.compile(r"[^\W\d_]")
+WEIGHED = re.compile(
+    r"(?i)(?<![\d.,])(\d{1,4}(?:[.,]\d{1,3})?)\s?(?:kg|lb|l|ltr)\s*(?:x|×|@|à)(?![^\W\d_])"
+)
+"""'1,604 kg x 3,49 EUR/kg', '30.78 L @ 142.9p/L': the weight or volume bought."""
+COUNTED = re.compile(r"(?i)(?<![\d.,])(\d{1,3})\s?(?:x|×)(?![^\W\d_])")
+"""'3 x 0,90', '2x': how many were bought."""
+LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\s+(?=[^\W\d_])")
 
 TOTAL_WORDS = (
     "total", "summe", "gesamt", "zu zahlen", "endbetrag", "amount due", "balance due",
@@ -92,6 +99,8 @@ class Line:
 class ReceiptItem:
     name: str
     amount: Decimal
+    qty: Decimal | None = None
+    """How many (more than one), or the weight or volume of weighed goods and fuel."""
 
 
 @dataclass
@@ -211,19 +220,57 @@ def _check(draft: ReceiptDraft, on_top: list[tuple[str, Decimal]]) -> None:
 def items_of(lines: list[Line]) -> list[ReceiptItem]:
     """Item lines: a name and its amount (a weight or 'qty x price' line joins the name above)."""
     items: list[ReceiptItem] = []
-    waiting = ""
+    waiting: Line | None = None
+    just_read = False
     for line in lines:
         if line.amount is None:
-            waiting = line.label if LETTERS.search(line.label) else ""
+            waiting = line if LETTERS.search(line.label) else None
+            just_read = False
             continue
-        name = line.label
+        name, printed = line.label, line.text
         if is_detail(name):
-            if not waiting:
-                continue  # "2 x 0,69" under an item already counted: a detail, not an item
-            name = waiting
-        items.append(ReceiptItem(item_name(name), line.amount))
-        waiting = ""
+            if waiting is None:
+                # "2 x 0,69" under an item already counted: how many of it, not another item
+                if just_read and items[-1].qty is None:
+                    items[-1] = counted_below(items[-1], line)
+                just_read = False
+                continue
+            name, printed = waiting.label, f"{waiting.text}  {line.text}"
+        items.append(ReceiptItem(item_name(name), line.amount, quantity(printed, line.amounts)))
+        waiting, just_read = None, True
     return items
+
+
+def counted_below(item: ReceiptItem, detail: Line) -> ReceiptItem:
+    """The item with the quantity printed under it, when that times the unit price makes it."""
+    qty = quantity(detail.text, ())
+    if qty is None or detail.amount is None or abs(qty * detail.amount - item.amount) > CENT:
+        return item
+    return ReceiptItem(item.name, item.amount, qty)
+
+
+def quantity(printed: str, amounts: tuple[Decimal, ...]) -> Decimal | None:
+    """How much of an item: '1,604 kg x', '3 x 0,90', or '2 CHEESEBURGER … @9.50 19.00'.
+
+    A number before the name counts only when a unit price times it makes the amount (it may be
+    the line's number on the receipt); a count of one is no quantity worth keeping.
+    """
+    weighed = WEIGHED.search(printed)
+    if weighed:
+        return Decimal(weighed[1].replace(",", "."))
+    counted = COUNTED.search(printed)
+    if counted and int(counted[1]) > 1:
+        return Decimal(counted[1])
+    leading = LEADING_NUMBER.match(printed)
+    if leading and int(leading[1]) > 1 and len(amounts) >= 2:
+        count = Decimal(leading[1])
+        if count * amounts[-2] == amounts[-1]:
+            return count
+    if len(amounts) >= 2 and amounts[-2] > 0:
+        ratio = amounts[-1] / amounts[-2]
+        if ratio == ratio.to_integral_value() and 1 < ratio < 100:
+            return ratio.quantize(Decimal(1))
+    return None
 
 
 def is_detail(label: str) -> bool:

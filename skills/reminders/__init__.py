@@ -10,6 +10,7 @@ from skills.reminders.tools import ADD, CANCEL, DONE, LIST, SNOOZE
 
 SKILL = Skill(
     name="reminders",
+    roles={"child": ("reminders.*",)},
     tools=(ADD, LIST, CANCEL, SNOOZE, DONE),
     phrases=(Path(__file__).with_name("phrases.toml"),),
     settings=RemindersSettings,

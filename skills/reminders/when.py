@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
 from dateutil import rrule as recurrence
 
 LANGUAGES = ("en", "de", "pt", "es")
@@ -136,6 +135,8 @@ class TimeReader:
         return self.now.astimezone(self.timezone)
 
     def _parse(self, text: str, base: datetime) -> tuple[datetime, str] | None:
+        from dateparser.date import DateDataParser  # ≈0.15 s to import: only when reading
+
         settings = {
             "RELATIVE_BASE": base,
             "TIMEZONE": "UTC",

@@ -14,7 +14,6 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.actions import Turn, run_action
-from bot.llm.turn import reply_for
 from bot.markdown import escape
 from bot.messages import (
     TRANSCRIPT_REPORT,
@@ -125,6 +124,8 @@ async def act_on(turn: Turn, text: str, trusted_tools: list[str] | None = None) 
     turn.read_untrusted = trusted_tools is not None
     if turn.app.llm is None:
         return say(turn, "unknown", NOT_UNDERSTOOD)
+    from bot.llm.turn import reply_for  # the LLM turn loads with the first message it takes
+
     replies, route = await reply_for(turn, turn.app.llm)
     return Outcome(
         route="llm" if route == "llm" else "error",

@@ -6,6 +6,10 @@ is called once first so that the database exists and is migrated; the figures ar
 after it. CPU seconds are the child's user + system time. Nothing here asserts: it reports
 figures and their targets (issue 11 item 10).
 
+The last line is a reference, not a target: the same Python importing only the database layer
+(SQLAlchemy, SQLModel and the core tables) that every command but `--help` needs. On a machine
+busy with other work every figure grows; this one says how much of `gepeto say` is that floor.
+
 Python keeps compiled bytecode in a private temporary cache here, as an installed Gepeto has it
 (the Containerfile compiles it); `--no-bytecode` measures without one, as a development checkout
 with PYTHONDONTWRITEBYTECODE=1 runs, where every import compiles its module again.
@@ -31,6 +35,7 @@ from tests.support.home import clean_environment, write_bot_toml  # noqa: E402
 
 GEPETO = "import sys; from bot.cli import main; sys.argv[0] = 'gepeto'; main()"
 TARGETS_S = {"gepeto --help": 0.3, "gepeto say": 1.0}
+DATABASE_LAYER = "import aiosqlite, sqlalchemy.ext.asyncio, sqlmodel, storage.models"
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,16 @@ class Call:
 
 def gepeto(config: Path, env: dict[str, str], *args: str) -> Call:
     """Runs `gepeto --config CONFIG ARGS` in a fresh process and measures it."""
-    command = [sys.executable, "-c", GEPETO, "--config", str(config), *args]
+    return python(config.parent, env, GEPETO, "--config", str(config), *args)
+
+
+def python(cwd: Path, env: dict[str, str], code: str, *args: str) -> Call:
+    """Runs `python -c CODE ARGS` in a fresh process and measures it."""
+    command = [sys.executable, "-c", code, *args]
     started = time.perf_counter()
     child = subprocess.Popen(
         command,
-        cwd=config.parent,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -101,6 +111,9 @@ def main() -> None:
         report("gepeto say", [gepeto(config, env, *say) for _ in range(runs)])
         members = ("members", "list")
         report("gepeto members list", [gepeto(config, env, *members) for _ in range(runs)])
+        quiet = {**env, "PYDANTIC_DISABLE_PLUGINS": "__all__"}  # as `gepeto` itself sets it
+        floor = [python(config.parent, quiet, DATABASE_LAYER) for _ in range(runs)]
+        report("(reference: database layer only)", floor)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_the_example_bot_toml_is_valid_as_shipped() -> None:
 
     config = load_config(example, environ={})
 
-    assert "ssh.*" in config.settings.safety.roles["child"].deny
+    assert config.settings.safety.roles["adult"].deny == ["members.*"]
+    assert "child" not in config.settings.safety.roles  # the skills' defaults apply
     assert not config.telegram_enabled
     assert not config.matrix_enabled
 

