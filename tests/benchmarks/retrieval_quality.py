@@ -219,6 +219,8 @@ def help_vault_reports(embedder: CachedEmbedder) -> None:
     )
     print(f"  settings tuned on all dev questions: {_settings_text(chosen)}")
     print(f"  shipped defaults: {_settings_text(RankingSettings())}")
+    recall, mrr = final_on(help_vault, dev)()
+    print(f"  shipped defaults on the dev set itself (in-sample): {recall:.2f} {mrr:.2f}")
     extra = _questions(EXTRA_QUESTIONS)
     report(
         "(b) 30 new questions (shipped defaults)", help_vault, extra, final_on(help_vault, extra)
