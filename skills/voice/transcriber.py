@@ -19,7 +19,7 @@ from skills.voice.model_files import ModelMissing, assemble_base
 from skills.voice.settings import VoiceSettings
 
 if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
+    from skills.voice.whisper import ListeningModel
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Transcriber:
     def __init__(self, settings: VoiceSettings, data_dir: Path) -> None:
         self.settings = settings
         self._models = data_dir / "models"
-        self._model: WhisperModel | None = None
+        self._model: ListeningModel | None = None
         self._loading = threading.Lock()
 
     def model_folder(self) -> str:
@@ -77,24 +77,31 @@ class Transcriber:
             return str(folder)
         return name
 
-    def model(self) -> WhisperModel:
+    def model(self) -> ListeningModel:
         with self._loading:
             if self._model is None:
                 self._model = self._load()
             return self._model
 
-    def _load(self) -> WhisperModel:
+    def _load(self) -> ListeningModel:
         if self.settings.model == "base":  # never a hub lookup for the bundled model
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from faster_whisper import WhisperModel
+        from skills.voice.whisper import ListeningModel
 
         where = self.model_folder()
-        log.info("loading Whisper %s on %s (%s)", where, self.settings.device, self.settings)
-        return WhisperModel(
+        threads = self.settings.cpu_threads or cores()
+        log.info(
+            "loading Whisper %s on %s, %d CPU threads (%s)",
+            where,
+            self.settings.device,
+            threads,
+            self.settings,
+        )
+        return ListeningModel(
             where,
             device=self.settings.device,
             compute_type=self.settings.compute_type,
-            cpu_threads=self.settings.cpu_threads,
+            cpu_threads=threads,
             download_root=str(self._models),
             local_files_only=self.settings.model == "base",
         )
@@ -124,14 +131,21 @@ class Transcriber:
                 "I can't listen to voice notes right now: my speech model did not load. "
                 "Please type your message."
             ) from None
-        forced = whisper_language(language, set(model.supported_languages))
-        segments, info = model.transcribe(
-            audio,
-            language=forced,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
-        )
-        spoken = [segment for segment in segments if segment.text.strip()]
+        known = set(model.supported_languages)
+        spoken_in = whisper_language(language, known)
+        allowed = {whisper_language(code, known) for code in self.settings.languages}
+        try:
+            if spoken_in is None:
+                spoken_in, _ = model.language_of(audio, {code for code in allowed if code})
+            segments, info = model.transcribe(
+                audio,
+                language=spoken_in,
+                beam_size=self.settings.beam_size,
+                condition_on_previous_text=False,  # a voice note is one thought, not a lecture
+            )
+            spoken = [segment for segment in segments if segment.text.strip()]
+        finally:
+            model.forget()
         text = " ".join(" ".join(segment.text.split()) for segment in spoken).strip()
         if not text:
             raise SilentClip("I couldn't hear anything in that voice note.")
@@ -154,6 +168,14 @@ class Transcriber:
             raise VoiceProblem(
                 "I couldn't play that voice note — it may be damaged. Please record it again."
             ) from None
+
+
+def cores() -> int:
+    """The CPU cores this process may use (CTranslate2 would otherwise start 4 threads)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _minutes(seconds: float) -> str:
