@@ -1,7 +1,8 @@
 """Speech to text with faster-whisper: the model loaded once, on first use, in a worker thread.
 
 `Transcriber.transcribe` is blocking (decoding and the model run on the CPU or the GPU); callers
-hand it to the worker pool (`services.workers.run("transcribe", ...)`). Its problems are
+hand `transcribe_gently` to the worker pool (`services.workers.run("transcribe", ...)`), which
+also lowers the worker's CPU priority so that chats are answered first. Its problems are
 `VoiceProblem`s whose text is the sentence for the member; the detail goes to the log.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
+GENTLE_NICENESS = 10
+"""The CPU priority (Linux nice) of the thread that hears voice notes: chats are answered first."""
 SILENCE_PEAK = 1e-3
 """Audio whose loudest sample is below this is silence: no need to run the model."""
 
@@ -106,6 +110,12 @@ class Transcriber:
             local_files_only=self.settings.model == "base",
         )
 
+    def transcribe_gently(self, path: Path, language: str | None = None) -> Transcript:
+        """`transcribe` for a worker thread: the thread (and the Whisper threads it starts) first
+        gives way to the event loop, so other chats are answered quickly meanwhile."""
+        _give_way()
+        return self.transcribe(path, language)
+
     def transcribe(self, path: Path, language: str | None = None) -> Transcript:
         """The words of the voice note at `path`; raises VoiceProblem."""
         audio = self._decode(path)
@@ -168,6 +178,18 @@ class Transcriber:
             raise VoiceProblem(
                 "I couldn't play that voice note — it may be damaged. Please record it again."
             ) from None
+
+
+def _give_way() -> None:
+    """Lowers this thread's CPU priority (Linux: threads started from it inherit it)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, thread) < GENTLE_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, thread, GENTLE_NICENESS)
+    except OSError:
+        log.debug("could not lower the priority of the voice worker", exc_info=True)
 
 
 def cores() -> int:

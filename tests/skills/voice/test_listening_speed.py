@@ -4,6 +4,9 @@ the audio that writes the words, and the chat keeps answering while a note is be
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ from bot.family import Member
 from skills.voice.settings import VoiceSettings
 from skills.voice.transcriber import Transcriber
 from tests.fakes.home_assistant import until
-from tests.skills.voice.clips import SHARED_CLIPS, needs_speech_tools, spoken
+from tests.skills.voice.clips import SHARED_CLIPS, needs_speech_tools, silence, spoken
 from tests.skills.voice.conftest import voice_note
 from tests.support.home import CHILD_ID, FamilyChats, MakeIncoming
 
@@ -103,3 +106,22 @@ async def test_another_chat_is_answered_while_a_voice_note_is_being_heard(
     assert not note.done(), "the voice note is still being heard in the worker pool"
     await note
     assert chats.texts(CHILD_ID) == ["Added milk to Shopping."]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+async def test_the_voice_worker_gives_way_to_the_chats(
+    listening: AppContext,
+    parent: Member,
+    chats: FamilyChats,
+    make_incoming: MakeIncoming,
+    tmp_path: Path,
+) -> None:
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    await chats.send(make_incoming(attachments=(voice_note(silence(tmp_path)),)))
+
+    worker = next(t for t in threading.enumerate() if t.name.startswith("worker-transcribe"))
+    assert worker.native_id is not None
+    assert os.getpriority(os.PRIO_PROCESS, worker.native_id) > here
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == here
+    assert chats.texts() == ["I couldn't hear anything in that voice note."]
