@@ -89,7 +89,7 @@ async def _transcribe(
     transcriber = services.client_as(Transcriber)
     try:
         heard = await services.workers.run(
-            "transcribe", transcriber.transcribe, path, turn.member.language
+            "transcribe", transcriber.transcribe_gently, path, turn.member.language
         )
     except VoiceProblem as problem:
         return str(problem)

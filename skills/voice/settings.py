@@ -20,8 +20,13 @@ class VoiceSettings(Section):
     compute_type: str = "int8"
     """int8 on CPU; "float16" suits a GPU."""
     cpu_threads: int = Field(default=0, ge=0, le=64)
-    """0 lets CTranslate2 choose."""
+    """0: one per CPU core this process may use."""
     beam_size: int = Field(default=5, ge=1, le=10)
+    """How many guesses Whisper keeps while writing: 1 is fastest, more hear unclear words
+    better."""
+    languages: list[str] = Field(default_factory=list)
+    """The languages the family speaks (e.g. ["en", "de"]): a voice note from a member with no
+    language set is taken to be in the likeliest of these. Empty: any language Whisper knows."""
     max_seconds: int = Field(default=300, ge=5, le=3600)
     """Longer voice notes are refused kindly (transcribing them would hold the worker too long)."""
     act_without_asking: list[str] = Field(default_factory=lambda: ["lists.add", "lists.check"])

@@ -1,7 +1,8 @@
 """Speech to text with faster-whisper: the model loaded once, on first use, in a worker thread.
 
 `Transcriber.transcribe` is blocking (decoding and the model run on the CPU or the GPU); callers
-hand it to the worker pool (`services.workers.run("transcribe", ...)`). Its problems are
+hand `transcribe_gently` to the worker pool (`services.workers.run("transcribe", ...)`), which
+also lowers the worker's CPU priority so that chats are answered first. Its problems are
 `VoiceProblem`s whose text is the sentence for the member; the detail goes to the log.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +21,13 @@ from skills.voice.model_files import ModelMissing, assemble_base
 from skills.voice.settings import VoiceSettings
 
 if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
+    from skills.voice.whisper import ListeningModel
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
+GENTLE_NICENESS = 10
+"""The CPU priority (Linux nice) of the thread that hears voice notes: chats are answered first."""
 SILENCE_PEAK = 1e-3
 """Audio whose loudest sample is below this is silence: no need to run the model."""
 
@@ -62,7 +66,7 @@ class Transcriber:
     def __init__(self, settings: VoiceSettings, data_dir: Path) -> None:
         self.settings = settings
         self._models = data_dir / "models"
-        self._model: WhisperModel | None = None
+        self._model: ListeningModel | None = None
         self._loading = threading.Lock()
 
     def model_folder(self) -> str:
@@ -77,27 +81,40 @@ class Transcriber:
             return str(folder)
         return name
 
-    def model(self) -> WhisperModel:
+    def model(self) -> ListeningModel:
         with self._loading:
             if self._model is None:
                 self._model = self._load()
             return self._model
 
-    def _load(self) -> WhisperModel:
+    def _load(self) -> ListeningModel:
         if self.settings.model == "base":  # never a hub lookup for the bundled model
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from faster_whisper import WhisperModel
+        from skills.voice.whisper import ListeningModel
 
         where = self.model_folder()
-        log.info("loading Whisper %s on %s (%s)", where, self.settings.device, self.settings)
-        return WhisperModel(
+        threads = self.settings.cpu_threads or cores()
+        log.info(
+            "loading Whisper %s on %s, %d CPU threads (%s)",
+            where,
+            self.settings.device,
+            threads,
+            self.settings,
+        )
+        return ListeningModel(
             where,
             device=self.settings.device,
             compute_type=self.settings.compute_type,
-            cpu_threads=self.settings.cpu_threads,
+            cpu_threads=threads,
             download_root=str(self._models),
             local_files_only=self.settings.model == "base",
         )
+
+    def transcribe_gently(self, path: Path, language: str | None = None) -> Transcript:
+        """`transcribe` for a worker thread: the thread (and the Whisper threads it starts) first
+        gives way to the event loop, so other chats are answered quickly meanwhile."""
+        _give_way()
+        return self.transcribe(path, language)
 
     def transcribe(self, path: Path, language: str | None = None) -> Transcript:
         """The words of the voice note at `path`; raises VoiceProblem."""
@@ -124,14 +141,21 @@ class Transcriber:
                 "I can't listen to voice notes right now: my speech model did not load. "
                 "Please type your message."
             ) from None
-        forced = whisper_language(language, set(model.supported_languages))
-        segments, info = model.transcribe(
-            audio,
-            language=forced,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
-        )
-        spoken = [segment for segment in segments if segment.text.strip()]
+        known = set(model.supported_languages)
+        spoken_in = whisper_language(language, known)
+        allowed = {whisper_language(code, known) for code in self.settings.languages}
+        try:
+            if spoken_in is None:
+                spoken_in, _ = model.language_of(audio, {code for code in allowed if code})
+            segments, info = model.transcribe(
+                audio,
+                language=spoken_in,
+                beam_size=self.settings.beam_size,
+                condition_on_previous_text=False,  # a voice note is one thought, not a lecture
+            )
+            spoken = [segment for segment in segments if segment.text.strip()]
+        finally:
+            model.forget()
         text = " ".join(" ".join(segment.text.split()) for segment in spoken).strip()
         if not text:
             raise SilentClip("I couldn't hear anything in that voice note.")
@@ -154,6 +178,26 @@ class Transcriber:
             raise VoiceProblem(
                 "I couldn't play that voice note — it may be damaged. Please record it again."
             ) from None
+
+
+def _give_way() -> None:
+    """Lowers this thread's CPU priority (Linux: threads started from it inherit it)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, thread) < GENTLE_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, thread, GENTLE_NICENESS)
+    except OSError:
+        log.debug("could not lower the priority of the voice worker", exc_info=True)
+
+
+def cores() -> int:
+    """The CPU cores this process may use (CTranslate2 would otherwise start 4 threads)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _minutes(seconds: float) -> str:
