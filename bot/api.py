@@ -20,22 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot import logs
 from bot.actions import Turn, run_action
 from bot.api_keys import member_for_key
-from bot.clock import Clock
 from bot.context import AppContext
 from bot.family import Member
 from bot.http_server import HttpServer
-from bot.messages import Incoming, Reply
+from bot.messages import Reply
 from bot.middlewares import SLOW_DOWN, RateLimit
 from bot.notify import MemberRecipient, NoChatForMember
 from bot.outbox import Outbox
 from bot.router import Router
-from bot.say import ReplyCollector
-from bot.text import clean_incoming
+from bot.say import ReplyCollector, api_message
 from bot.tools import is_allowed
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "api"
 PREFIX = "/api/v1"
 NOTIFY_PERMISSION = "api.notify"
 """Who may push texts to members through the API: a name in the roles' allow lists."""
@@ -67,20 +64,6 @@ class NotifyIn(BaseModel):
         max_length=120,
         description="Sending twice with one key pushes once (for retrying automations).",
     )
-
-
-def api_message(clock: Clock, member: Member, text: str, max_chars: int) -> Incoming:
-    """An Incoming from the API; like the console, the member's name is their identity."""
-    incoming = Incoming(
-        channel=CHANNEL,
-        chat_id=member.name.casefold(),
-        sender=member.name,
-        sender_name=member.name,
-        event_id=uuid.uuid4().hex,
-        received_at=clock.now(),
-        text=text,
-    )
-    return clean_incoming(incoming, max_chars)
 
 
 def _error(status: int, sentence: str) -> web.Response:

@@ -48,6 +48,7 @@ from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.redact import Redactor
 from bot.router import Router
+from bot.say import API_CHANNEL, ReplyCollector
 from bot.scheduler import Firing, Scheduler
 from bot.services import SkillServices
 from bot.skills import load_skills, migration_folders, role_permissions, skill_settings
@@ -278,8 +279,11 @@ async def serve(app: AppContext, channels: list[Channel]) -> None:
         log.info("handled %d message(s) left over from the last run", resumed)
     guard = DatabaseGuard(app, channels)
     await guard.check()  # learns where the parents are before any channel can lose the file
-    http = await open_http_server(app, channels, guard, router, outbox)
-    local = LocalSocket(app)
+    # Messages from the API and from `gepeto say` through this bot: their callers wait for them.
+    replies = ReplyCollector()
+    outbox.register(API_CHANNEL, replies.send)
+    http = await open_http_server(app, channels, guard, router, outbox, replies)
+    local = LocalSocket(app, router, outbox, replies)
     await local.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -341,6 +345,7 @@ async def open_http_server(
     guard: DatabaseGuard,
     router: Router,
     outbox: Outbox,
+    replies: ReplyCollector,
 ) -> HttpServer | None:
     """The `[http]` server with health and metrics, the `[api]` when enabled, and the channels
     that serve on it (Telegram's webhook); None when neither is enabled.
@@ -348,17 +353,13 @@ async def open_http_server(
     settings = app.settings
     if not (settings.http.enabled or settings.api.enabled):
         return None
-    from bot.api import CHANNEL as API_CHANNEL
     from bot.api import HouseholdApi
     from bot.health import Health
     from bot.http_server import HttpServer
-    from bot.say import ReplyCollector
 
     server = HttpServer(settings.http.listen)
     Health(app, channels, guard).add_routes(server)
     if settings.api.enabled:
-        replies = ReplyCollector()
-        outbox.register(API_CHANNEL, replies.send)
         HouseholdApi(app, router, outbox, replies).add_routes(server)
     await server.start()
     for channel in channels:

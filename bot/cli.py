@@ -19,7 +19,7 @@ import typer
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.context import AppContext
-    from bot.local_socket import VaultQuestion
+    from bot.local_socket import LocalRequest
     from bot.messages import Reply
     from knowledge.index import SyncReport
 
@@ -231,12 +231,37 @@ def say(
     ] = None,
 ) -> None:
     """Send one message through the whole pipeline and print the reply."""
+    config = _config(log_to_file=True)
+    result = None if attach else _say_through_running_bot(config, as_, text)
+    if result is None:
+        result = _say_here(config, as_, text, attach or [])
+    if json_output:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(result["reply"] or "(no reply)")
+
+
+def _say_through_running_bot(config: Config, name: str, text: str) -> dict[str, Any] | None:
+    """What the running bot answers (a fraction of the start-up cost); None when none runs."""
+    from bot.local_socket import ask_running_bot
+
+    question = _question(command="say", text=text, member=name)
+    data_dir = config.settings.storage.data_dir
+    answered = _run_refusable(lambda: ask_running_bot(data_dir, question))
+    if answered is None:
+        return None
+    welcome = answered.pop("welcome", None)
+    if welcome:
+        typer.echo(welcome, err=True)
+    return answered
+
+
+def _say_here(config: Config, as_: str, text: str, attach: list[Path]) -> dict[str, Any]:
+    """The message through a pipeline of this process's own (files are sent this way)."""
     from bot.app import build_router, open_app
     from bot.channels.console import CHANNEL, console_message, local_attachment
     from bot.outbox import Outbox
     from bot.say import said
-
-    config = _config(log_to_file=True)
 
     async def work() -> dict[str, Any]:
         async with open_app(config) as ctx:
@@ -250,7 +275,7 @@ def say(
             outbox.register(CHANNEL, collect)
             router = build_router(ctx, outbox)
             limit = ctx.settings.safety.max_message_chars
-            files = tuple(local_attachment(path) for path in attach or ())
+            files = tuple(local_attachment(path) for path in attach)
             outcome = await router.handle_now(
                 console_message(ctx.clock, as_, text, max_chars=limit, attachments=files)
             )
@@ -258,11 +283,7 @@ def say(
             assert outcome is not None
             return said(outcome, delivered)
 
-    result = _run(work)
-    if json_output:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        typer.echo(result["reply"] or "(no reply)")
+    return _run(work)
 
 
 @app.command()
@@ -306,21 +327,21 @@ AsMember = Annotated[
 ]
 
 
-def _question(**fields: Any) -> VaultQuestion:
+def _question(**fields: Any) -> LocalRequest:
     """The question as the bot reads it, or a one-line complaint about what is wrong with it."""
     from pydantic import ValidationError
 
-    from bot.local_socket import VaultQuestion
+    from bot.local_socket import LocalRequest
 
     try:
-        return VaultQuestion.model_validate(fields)
+        return LocalRequest.model_validate(fields)
     except ValidationError as error:
         problem = error.errors()[0]
         typer.echo(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}", err=True)
         raise typer.Exit(2) from None
 
 
-def _vault_answer(question: VaultQuestion) -> dict[str, Any]:
+def _vault_answer(question: LocalRequest) -> dict[str, Any]:
     """Asks the running bot (well under a second); without one, opens the index here."""
     from bot.local_socket import answer, ask_running_bot
 

@@ -19,7 +19,7 @@ from bot.checks import Check
 from bot.config import Config, ConfigError, load_config
 from bot.context import LoadedSkill
 from bot.gpus import read_gpus
-from bot.local_socket import QuestionRefused, VaultQuestion, ask_running_bot, indexing_line
+from bot.local_socket import LocalRequest, QuestionRefused, ask_running_bot, indexing_line
 from bot.pods import pods_check
 from bot.skills import Skill, SkillLoadError, load_skills, migration_folders, skill_settings
 from storage.database import create_engine, pending_migrations
@@ -160,7 +160,7 @@ async def _running_index(config: Config) -> Check | None:
     data_dir = config.settings.storage.data_dir
     try:
         status = await asyncio.to_thread(
-            ask_running_bot, data_dir, VaultQuestion(command="status"), INDEX_STATUS_TIMEOUT_S
+            ask_running_bot, data_dir, LocalRequest(command="status"), INDEX_STATUS_TIMEOUT_S
         )
     except QuestionRefused as refused:
         return Check("vault index", False, str(refused), "look at the running bot's log")

@@ -1,11 +1,14 @@
-"""`gepeto search` and `gepeto ask` put to the running bot over a socket only its user can open.
+"""`gepeto say`, `search` and `ask` put to the running bot over a socket only its user can open.
 
 `gepeto run` listens on data_dir/run/gepeto.sock: the folder is 0700, the socket 0600, and the
 bot checks the caller's user id, so only the user the bot runs as can ask (who can read the data
 dir anyway). A question may name the member asking (`--as`): it then runs as that member's tool
 call, with their role's limits. The command answers in well under a second this way, instead of
 loading the embedding model and opening the index itself (issue 18 item 4); when no bot listens,
-it does exactly that, through `answer` here too.
+it does exactly that, through `answer` here too. `gepeto say` goes the same way: the running
+bot handles the message as the member's own (on the local API's channel, where a member's name
+is their identity), so a script pays for Python's start, not for the database layer and every
+skill (issue 11 item 10); without a bot, the command handles it itself.
 """
 
 from __future__ import annotations
@@ -20,30 +23,55 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
-if TYPE_CHECKING:  # the client side runs in `gepeto search`, which must start fast
+if TYPE_CHECKING:  # the client side runs in `gepeto say` and `search`, which must start fast
     from bot.context import AppContext
+    from bot.outbox import Outbox
+    from bot.router import Router
+    from bot.say import ReplyCollector
 
 log = logging.getLogger(__name__)
 
 SOCKET = Path("run") / "gepeto.sock"
-MAX_QUESTION_BYTES = 16 * 1024
+MAX_TEXT_CHARS = 16_000
+MAX_QUESTION_BYTES = 4 * MAX_TEXT_CHARS + 1024  # UTF-8 and JSON escapes included
 ANSWER_TIMEOUT_S = 300.0
 """Long enough for the chat model to answer `gepeto ask`."""
 DEFAULT_RESULTS = 5
+SEARCH_CHARS = 1000
 _MAX_SOCKET_PATH = 107  # sockaddr_un's sun_path, less its terminating zero
 
 
-class VaultQuestion(BaseModel):
-    """One line the command sends: a search, a question, or how far the index is."""
+class LocalRequest(BaseModel):
+    """One line the command sends: a message to say, a search, a question, or how far the
+    index is."""
 
     model_config = ConfigDict(extra="forbid")
 
-    command: Literal["search", "ask", "status"]
-    text: str = Field(default="", max_length=1000)
+    command: Literal["say", "search", "ask", "status"]
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
     k: int | None = Field(default=None, ge=1, le=20)
     member: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @field_validator("text")
+    @classmethod
+    def _a_question_is_short(cls, text: str, info: ValidationInfo) -> str:
+        if info.data.get("command") != "say" and len(text) > SEARCH_CHARS:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": SEARCH_CHARS},
+            )
+        return text
 
 
 class QuestionRefused(Exception):
@@ -67,7 +95,7 @@ def socket_path(data_dir: Path) -> Path:
 
 
 def ask_running_bot(
-    data_dir: Path, question: VaultQuestion, timeout: float = ANSWER_TIMEOUT_S
+    data_dir: Path, question: LocalRequest, timeout: float = ANSWER_TIMEOUT_S
 ) -> dict[str, Any] | None:
     """The running bot's answer, or None when no bot listens on this data dir."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as line:
@@ -93,8 +121,10 @@ def ask_running_bot(
     return answer
 
 
-async def answer(app: AppContext, question: VaultQuestion) -> dict[str, Any]:
+async def answer(app: AppContext, question: LocalRequest) -> dict[str, Any]:
     """The answer to one question, from the bot's index; QuestionRefused says why not."""
+    if question.command == "say":
+        raise QuestionRefused("Only the running bot takes messages here.")
     search = app.knowledge
     if search is None:
         raise QuestionRefused("The vault search is switched off.")
@@ -121,7 +151,7 @@ async def answer(app: AppContext, question: VaultQuestion) -> dict[str, Any]:
     return {"text": said.text, **indexing}
 
 
-async def _as_member(app: AppContext, question: VaultQuestion, name: str) -> dict[str, Any]:
+async def _as_member(app: AppContext, question: LocalRequest, name: str) -> dict[str, Any]:
     """Runs the question as the member's own tool call, so their role decides what it may do."""
     from bot.actions import Turn, run_action
     from bot.channels.console import console_message
@@ -148,8 +178,13 @@ async def _as_member(app: AppContext, question: VaultQuestion, name: str) -> dic
 class LocalSocket:
     """The running bot's side: one question per connection, one JSON answer back."""
 
-    def __init__(self, app: AppContext) -> None:
+    def __init__(
+        self, app: AppContext, router: Router, outbox: Outbox, replies: ReplyCollector
+    ) -> None:
         self._app = app
+        self._router = router
+        self._outbox = outbox
+        self._replies = replies
         self._path = socket_path(app.settings.storage.data_dir)
         self._server: asyncio.Server | None = None
 
@@ -170,7 +205,7 @@ class LocalSocket:
             self._serve, path=str(path), limit=MAX_QUESTION_BYTES
         )
         path.chmod(0o600)
-        log.info("answering `gepeto search` and `gepeto ask` on %s", path)
+        log.info("answering `gepeto say`, `search` and `ask` on %s", path)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -179,14 +214,37 @@ class LocalSocket:
             self._path.unlink(missing_ok=True)
             self._server = None
 
+    async def _say(self, question: LocalRequest) -> dict[str, Any]:
+        """The message handled as the member's own, answered as `gepeto say --json` prints it."""
+        from bot.say import api_message
+
+        app = self._app
+        name = question.member
+        if name is None:
+            raise QuestionRefused("Say who is speaking: gepeto say --as NAME.")
+        welcome = None
+        if await app.family.is_empty():  # as `gepeto say` does on a new household
+            await app.family.add(name, "parent")
+            welcome = f"Welcome, {name}! You are the first parent of this household."
+        member = await app.family.find(name)
+        if member is None:
+            raise QuestionRefused(f"Nobody called {name} lives here.")
+        limit = app.settings.safety.max_message_chars
+        incoming = api_message(app.clock, member, question.text, limit)
+        said = await self._replies.say(self._router, self._outbox, incoming)
+        return {**said, "welcome": welcome}
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             if not _same_user(writer):
                 log.warning("refused a question on the local socket from another user")
                 return
             try:
-                question = VaultQuestion.model_validate_json(await reader.readline())
-                reply = await answer(self._app, question)
+                question = LocalRequest.model_validate_json(await reader.readline())
+                if question.command == "say":
+                    reply = await self._say(question)
+                else:
+                    reply = await answer(self._app, question)
             except (ValidationError, ValueError):
                 reply = {"error": "That question could not be read; please update gepeto."}
             except QuestionRefused as refused:

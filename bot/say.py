@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from bot import inbox
+from bot.clock import Clock
+from bot.family import Member
 from bot.messages import TRANSCRIPT_REPORT, Incoming, Outcome, Reply
 from bot.outbox import Outbox
 from bot.router import Router
+from bot.text import clean_incoming
 
 log = logging.getLogger(__name__)
+
+API_CHANNEL = "api"
+"""Messages from the API and from `gepeto say` through the running bot; replies are collected."""
 
 
 def said(outcome: Outcome, delivered: Iterable[Reply]) -> dict[str, Any]:
@@ -39,6 +46,21 @@ def file_entry(path: str) -> dict[str, str]:
     """A picture or file of a reply, for scripts: skills save them under the data directory."""
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return {"name": Path(path).name, "mime": mime, "path": path}
+
+
+def api_message(clock: Clock, member: Member, text: str, max_chars: int) -> Incoming:
+    """An Incoming from the API or the local socket; as on the console, the member's name is
+    their identity."""
+    incoming = Incoming(
+        channel=API_CHANNEL,
+        chat_id=member.name.casefold(),
+        sender=member.name,
+        sender_name=member.name,
+        event_id=uuid.uuid4().hex,
+        received_at=clock.now(),
+        text=text,
+    )
+    return clean_incoming(incoming, max_chars)
 
 
 class ReplyCollector:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.local_socket import VaultQuestion, ask_running_bot  # noqa: E402
+from bot.local_socket import LocalRequest, ask_running_bot  # noqa: E402
 from knowledge.ingestion import vault_notes  # noqa: E402
 
 HELP_VAULT = ROOT / ".." / "shared" / "data" / "vaults" / "obsidian-help"
@@ -98,7 +98,7 @@ def wait_until_indexed(data_dir: Path, notes: int, bot: subprocess.Popen[bytes])
     while time.monotonic() < deadline:
         if bot.poll() is not None:
             sys.exit(f"gepeto run stopped (exit {bot.returncode}); see its log")
-        status = ask_running_bot(data_dir, VaultQuestion(command="status"), timeout=10)
+        status = ask_running_bot(data_dir, LocalRequest(command="status"), timeout=10)
         if status is not None and status["indexing"] is None and status["notes"] == notes:
             return
         time.sleep(0.2)

@@ -6,9 +6,14 @@ is called once first so that the database exists and is migrated; the figures ar
 after it. CPU seconds are the child's user + system time. Nothing here asserts: it reports
 figures and their targets (issue 11 item 10).
 
-The last line is a reference, not a target: the same Python importing only the database layer
-(SQLAlchemy, SQLModel and the core tables) that every command but `--help` needs. On a machine
-busy with other work every figure grows; this one says how much of `gepeto say` is that floor.
+`gepeto say` is measured twice: handled by the command itself, and put to a running `gepeto
+run` over its local socket (as on a box where the bot runs; the command then imports neither
+the database layer nor any skill).
+
+The database-layer line is a reference, not a target: the same Python importing only the
+database layer (SQLAlchemy, SQLModel and the core tables) that every command but `--help`
+needs. On a machine busy with other work every figure grows; this one says how much of
+`gepeto say` without a running bot is that floor.
 
 Python keeps compiled bytecode in a private temporary cache here, as an installed Gepeto has it
 (the Containerfile compiles it); `--no-bytecode` measures without one, as a development checkout
@@ -18,23 +23,27 @@ with PYTHONDONTWRITEBYTECODE=1 runs, where every import compiles its module agai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.local_socket import SOCKET  # noqa: E402
 from tests.support.home import clean_environment, write_bot_toml  # noqa: E402
 
 GEPETO = "import sys; from bot.cli import main; sys.argv[0] = 'gepeto'; main()"
-TARGETS_S = {"gepeto --help": 0.3, "gepeto say": 1.0}
+TARGETS_S = {"gepeto --help": 0.3, "gepeto say": 1.0, "gepeto say (gepeto run up)": 1.0}
+BOT_READY_S = 120.0
 DATABASE_LAYER = "import aiosqlite, sqlalchemy.ext.asyncio, sqlmodel, storage.models"
 
 
@@ -114,6 +123,32 @@ def main() -> None:
         quiet = {**env, "PYDANTIC_DISABLE_PLUGINS": "__all__"}  # as `gepeto` itself sets it
         floor = [python(config.parent, quiet, DATABASE_LAYER) for _ in range(runs)]
         report("(reference: database layer only)", floor)
+        with running_bot(config, env):
+            through = [gepeto(config, env, *say) for _ in range(runs)]
+        report("gepeto say (gepeto run up)", through)
+
+
+@contextlib.contextmanager
+def running_bot(config: Path, env: dict[str, str]) -> Iterator[None]:
+    """`gepeto run` on the household (the console channel, no LLM) until the block ends."""
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), "run"],
+        cwd=config.parent,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + BOT_READY_S
+        while not (config.parent / "data" / SOCKET).exists():
+            if bot.poll() is not None or time.monotonic() > deadline:
+                sys.exit("gepeto run did not start; run it by hand to see why")
+            time.sleep(0.1)
+        yield
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        bot.wait(timeout=BOT_READY_S)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_router
 from bot.context import AppContext
 from bot.doctor import run_checks
-from bot.local_socket import SOCKET, LocalSocket, VaultQuestion, ask_running_bot
+from bot.local_socket import SOCKET, LocalRequest, LocalSocket, ask_running_bot
+from bot.outbox import Outbox
+from bot.say import ReplyCollector
 from bot.vault_search import VaultSearch
 from tests.fakes.held_embedder import WAIT_S, HeldEmbedder
 from tests.knowledge.conftest import FAMILY_NOTES, GARDEN_NOTES, plant_garden, write_note
@@ -70,7 +74,7 @@ def running_bot(household: Gepeto) -> Iterator[Path]:
     try:
         deadline = time.monotonic() + PROCESS_WAIT_S
         wanted = {"indexing": None, "notes": len(FAMILY_NOTES)}
-        while ask_running_bot(data, VaultQuestion(command="status")) != wanted:
+        while ask_running_bot(data, LocalRequest(command="status")) != wanted:
             assert bot.poll() is None, "gepeto run died"
             assert time.monotonic() < deadline, "gepeto run never indexed the vault"
             time.sleep(0.05)
@@ -128,6 +132,28 @@ def test_issue18_the_running_bot_answers_a_member_with_their_roles_limits(
     assert stranger.stderr.strip() == "Nobody called Mallory lives here."
 
 
+def test_issue11_gepeto_say_is_handled_by_the_running_bot(
+    household: Gepeto, running_bot: Path, no_outside_settings: None
+) -> None:
+    said = household("say", "--as", "Ana", "--json", "add plums to the shopping list")
+
+    assert said.exit_code == 0, said.stderr
+    answer = json.loads(said.stdout)
+    assert answer["route"] == "fast"
+    [action] = answer["actions"]
+    assert (action["tool"], action["status"]) == ("lists.add", "done")
+    assert (
+        "plums" in (household.config_path.parent / "vault" / "Lists" / "Shopping.md").read_text()
+    )
+    with sqlite3.connect(running_bot / "gepeto.db") as database:
+        [(channel,)] = database.execute("SELECT channel FROM inbox_event ORDER BY id DESC LIMIT 1")
+    assert channel == "api"  # the bot's own pipeline took it, not one the command built
+
+    stranger = household("say", "--as", "Mallory", "hello")
+    assert stranger.exit_code == 1
+    assert stranger.stderr.strip() == "Nobody called Mallory lives here."
+
+
 def test_issue18_only_the_bots_user_can_open_its_socket(running_bot: Path) -> None:
     path = running_bot / SOCKET
     assert stat.S_ISSOCK(path.stat().st_mode)
@@ -142,7 +168,7 @@ def test_issue18_a_garbled_question_gets_a_sentence_not_a_crash(running_bot: Pat
         line.sendall(b'{"command": "rm -rf"}\n')
         reply = json.loads(line.makefile("rb").readline())
     assert reply == {"error": "That question could not be read; please update gepeto."}
-    assert ask_running_bot(running_bot, VaultQuestion(command="status")) is not None
+    assert ask_running_bot(running_bot, LocalRequest(command="status")) is not None
 
 
 def test_issue18_without_a_bot_the_command_answers_by_itself_with_the_same_limits(
@@ -179,7 +205,9 @@ async def test_issue18_search_and_doctor_show_how_far_the_first_build_is(
     plant_garden(vault)
     held = HeldEmbedder()
     search = VaultSearch(app.settings, None, embedder=held)
-    local = LocalSocket(dataclasses.replace(app, knowledge=search))
+    outbox = Outbox(app.sessions, app.clock, app.redact)
+    with_search = dataclasses.replace(app, knowledge=search)
+    local = LocalSocket(with_search, build_router(with_search, outbox), outbox, ReplyCollector())
     await local.start()
     try:
         found = await asyncio.to_thread(gepeto, "search", WIFI)
