@@ -24,9 +24,11 @@ from onnx import TensorProto, helper, numpy_helper
 from knowledge.e5_tokenizer import E5Tokenizer
 from knowledge.e5_weights import E5ModelFile, Floats, Sizes
 
-# Padded tokens per batch: large enough for the integer kernels to run at full speed, small
-# enough that a batch of 512-token windows keeps its attention scores in a few dozen MiB.
-TOKENS_PER_BATCH = 2048
+# Padded tokens per batch. The index sends 32 passages at a time: small batches of similar
+# length pad little (about a tenth, against 39 % at 2,048 tokens) and the integer kernels run
+# at full speed: on the help vault 384 took about 25 % less CPU than 2,048. A longer window
+# goes alone.
+TOKENS_PER_BATCH = 384
 _MASKED = -10_000.0
 
 
