@@ -38,7 +38,8 @@ async def find_turn(
     ctx: ToolContext, chore: str, said: str, *, due_soon: bool, doer: Member | None = None
 ) -> tuple[ChoreTurn, Chore]:
     """The open turn a sentence means: by name and aliases, among those due by today (all open
-    ones when not `due_soon`); a question when two could match, a kind no when none does."""
+    ones when not `due_soon`); a question when two could match, a kind no when none does. The
+    doer's own turn due later counts as done early, unless the chore was already done today."""
     today = turns.local_day(ctx.services, ctx.services.clock.now())
     current = await turns.current_turns(ctx.services)
     ready = [
@@ -66,6 +67,13 @@ async def find_turn(
     ]
     if later:
         found, owner = later[0]
+        early = doer is not None and found.assignee_id == doer.id
+        if (
+            early
+            and owner.id is not None
+            and not await turns.finished_on(ctx.services, owner.id, today)
+        ):
+            return found, owner  # their own next turn, done ahead of time
         who = escape(await name_of(ctx, found.assignee_id))
         raise ToolError(
             f"{escape(owner.name)} is done for now — next is {who}'s, "

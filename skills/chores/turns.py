@@ -146,6 +146,20 @@ async def candidates(services: SkillServices, owner: Chore, due_at: datetime) ->
     ]
 
 
+async def finished_on(services: SkillServices, chore_id: int, day: date) -> bool:
+    """Whether a turn of the chore was ticked off on that local day."""
+    start = datetime.combine(day, datetime.min.time(), zone(services))
+    async with services.sessions() as session:
+        found = await session.exec(
+            select(ChoreTurn.id).where(
+                ChoreTurn.chore_id == chore_id,
+                col(ChoreTurn.done_at) >= start,
+                col(ChoreTurn.done_at) < start + timedelta(days=1),
+            )
+        )
+        return found.first() is not None
+
+
 async def _previous(services: SkillServices, chore_id: int) -> ChoreTurn | None:
     """The chore's latest turn that moved the rotation on."""
     async with services.sessions() as session:

@@ -95,3 +95,21 @@ async def test_the_weeks_chart_is_a_png_picture(ask: Ask, say: Say) -> None:
     with Image.open(Path(reply.image_path)) as picture:
         assert picture.format == "PNG"
         assert picture.size == (800, 600)
+
+
+async def test_a_turn_due_tomorrow_is_done_early_by_its_own_member_but_never_twice_a_day(
+    app: AppContext, ask: Ask, say: Say, clock: ManualClock, family: dict[str, Member]
+) -> None:
+    clock.advance(timedelta(hours=10))  # Monday 20:00 in Berlin: today's 18:00 has passed
+    shared = await ask("Ana", "chores.add", what="water the plants every day", who=["Ben", "Lena"])
+    await ask("Ana", "chores.add", what="feed the fish every day", who=["Ben"])
+    not_hers = await say("I watered the plants", "Lena")
+    early = await say("I watered the plants", "Ben")
+    fish = await say("I fed the fish", "Ben")
+    fish_again = await say("I fed the fish", "Ben")
+
+    assert "First: Ben, Tue 18:00" in shared.text
+    assert "Water the plants is done for now — next is Ben's, Tue 18:00" in not_hers.text
+    assert "Done: Water the plants ✓ — 1 point for Ben. Next: Lena" in early.text
+    assert "Done: Feed the fish ✓ — 1 point for Ben. Next: Ben, Wed 18:00" in fish.text
+    assert "Feed the fish is done for now — next is Ben's, Wed 18:00" in fish_again.text
