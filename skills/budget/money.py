@@ -50,6 +50,16 @@ CURRENCY_WORDS = {
 }
 
 
+# Said aloud, cents come after the currency or after the units: "14 Euro 80", "32 reais e 50",
+# "12 euros con 50", "fourteen eighty" (once the words are digits).
+SPOKEN_CENTS = re.compile(
+    r"^(?P<units>\d{1,9})\s+(?:(?P<currency>[^\W\d_]+|€|£|r\$|\$)\s+)?"
+    r"(?:(?:and|und|e|y|con|com)\s+)?(?P<cents>\d{1,2})"
+    r"(?:\s+(?:cents?|centavos?|c[ée]ntimos?))?$",
+    re.IGNORECASE,
+)
+
+
 class MoneyError(ValueError):
     """An amount that cannot be read; the message is for the family."""
 
@@ -110,6 +120,7 @@ AmountText = Annotated[str, BeforeValidator(amount_text)]
 def parse_money(text: str, locale: Locale, default_currency: str) -> Money:
     """Reads an amount in the member's locale; the other convention only when it cannot be."""
     cleaned = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    cleaned = _spoken_cents(cleaned)
     found = NUMBER.search(cleaned)
     if found is None:
         raise MoneyError(f"I can't find an amount in “{text}”.")
@@ -122,6 +133,17 @@ def parse_money(text: str, locale: Locale, default_currency: str) -> Money:
     if amount >= MAX_AMOUNT:
         raise MoneyError(f"{text} is more than I can record for one expense.")
     return Money(amount.quantize(Decimal(1).scaleb(-precision(currency))), currency)
+
+
+def _spoken_cents(text: str) -> str:
+    """'14 Euro 80' → '14.80 Euro'; two-digit cents unless a currency sits between."""
+    found = SPOKEN_CENTS.match(text)
+    if found is None or (found["currency"] is None and len(found["cents"]) != 2):
+        return text
+    if found["currency"] is not None and not is_currency_word(found["currency"]):
+        return text
+    amount = f"{found['units']}.{int(found['cents']):02d}"
+    return f"{amount} {found['currency']}" if found["currency"] else amount
 
 
 def _currency(marker: str, locale: Locale, default: str, text: str) -> str:

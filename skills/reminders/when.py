@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as recurrence
 
+from bot.spoken import clock_times
+
 LANGUAGES = ("en", "de", "pt", "es")
 CHECK_SHIFT = timedelta(hours=7, minutes=13)
 """A second base time: an expression that moves both bases alike is a span ("in 20 minutes")."""
@@ -236,7 +238,7 @@ def _month_day(found: re.Match[str]) -> int:
 
 
 def _clean(text: str) -> str:
-    text = " ".join(text.strip(" .,!?").split())
+    text = clock_times(" ".join(text.strip(" .,!?").split()))
     text = CLOCK_WORD.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", text)
     return MARKED_HOUR.sub(lambda m: f"{m[1]} {int(m[2])}:00", text)
 
