@@ -36,7 +36,7 @@ MARKED_HOUR = re.compile(
     r"\b(at|um|às|as|a las|a la)\s+(\d{1,2})\b(?![:.]\d)(?!\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w))",
     re.IGNORECASE,
 )
-LEADING_ARTICLE = re.compile(r"^(?:am|on)\s+", re.IGNORECASE)
+LEADING_ARTICLE = re.compile(r"^(?:am|on|no|na|el)\s+", re.IGNORECASE)
 
 DAILY = re.compile(
     r"\b(?:every ?day|each day|daily|jeden tag|täglich|todos os dias|todo (?:o )?dia|"
