@@ -1,4 +1,4 @@
-"""Spoken numbers and clock times (issue 14): what a voice note says, written as the tools read it."""
+"""Spoken numbers and clock times (issue 14): a voice note, written as the tools read it."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ async def test_an_expense_said_in_words_is_recorded_exactly_without_the_llm(
     assert outcome.route == "fast"
     assert [(a.tool, a.status) for a in outcome.actions] == [("budget.add_expense", "done")]
     [expense] = await ledger(app)
-    assert (expense.amount_minor, expense.currency, expense.merchant) == (minor, currency, merchant)
+    recorded = (expense.amount_minor, expense.currency, expense.merchant)
+    assert recorded == (minor, currency, merchant)
 
 
 @pytest.mark.parametrize(
