@@ -28,6 +28,8 @@ SLOT_PATTERNS = {
 """Slot kinds. In "spoken", "amount" and "when" slots numbers said in words become digits
 ("63 euros 10"); an "amount" must hold a number and a "when" starts like a day or a time."""
 SPOKEN_KINDS = frozenset({"spoken", "amount", "when"})
+SLOT_EDGES = " ,;:"
+"""A transcript's commas ("training for Oliver, on Wednesday") are not part of a slot."""
 ITEM_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+|und\s+)?|\s+(?:and|und|&|e|y|et)\s+", re.I)
 POLITE_WORDS = re.compile(
     r"^(?:(?:please|pls|bitte|hey|hi|ok|okay)[\s,]+)+|[\s,]+(?:please|pls|bitte|thanks|danke)$",
@@ -166,9 +168,9 @@ def _arguments(intent: Intent, found: re.Match[str], language: str) -> dict[str,
         if kind == "items":
             into[name] = split_items(value)
         elif kind in SPOKEN_KINDS:
-            into[name] = digits(value.strip(), language)
+            into[name] = digits(value.strip(SLOT_EDGES), language)
         else:
-            into[name] = value.strip()
+            into[name] = value.strip(SLOT_EDGES)
     return args
 
 

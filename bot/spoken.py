@@ -129,10 +129,21 @@ def digits(text: str, language: str) -> str:
     return re.sub(KEPT_WORD, lambda _found: next(words), converted)
 
 
-def clock_times(text: str) -> str:
-    """'quarter to 4' → '15:45', 'a las 9 de la noche' → 'a las 21:00', 'halb 4' → '15:30'."""
+BARE_HOUR = re.compile(
+    rf"{MARKER}(?P<hour>\d{{1,2}})(?:[:.](?P<minute>[0-5]\d))?(?![\d:.])"
+    r"(?!\s*(?:am|pm|a\.m\.|p\.m\.|uhr|h)(?!\w))",
+    re.IGNORECASE,
+)
+"""'at 4', 'um 3.45', 'às 5:30': a written hour after a clock word, with no part of the day."""
+
+
+def clock_times(text: str, *, bare_hours: bool = False) -> str:
+    """'quarter to 4' → '15:45', 'a las 9 de la noche' → 'a las 21:00', 'halb 4' → '15:30';
+    with `bare_hours` (family events, never at 4 in the morning) 'at 3.45' → 'at 15:45' too."""
     for pattern, reading in CLOCK_FORMS:
         text = pattern.sub(functools.partial(_clock, reading=reading), text)
+    if bare_hours:
+        text = BARE_HOUR.sub(functools.partial(_clock, reading=_as_said), text)
     return text
 
 

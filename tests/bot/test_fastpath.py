@@ -172,6 +172,11 @@ def test_two_word_list_names_and_shop_reach_the_right_list(
             {"title": "swimming for Noah", "when": "on Saturday at quarter past 10"},
         ),
         (
+            "Book the dentist for Ben, on Thursday at ten",
+            "calendar.add_event",
+            {"title": "the dentist for Ben", "when": "on Thursday at 10"},
+        ),
+        (
             "Schreib Fußball für Jonas am Samstag um halb elf in den Kalender",
             "calendar.add_event",
             {"title": "Fußball für Jonas", "when": "am Samstag um halb 11"},

@@ -54,3 +54,21 @@ def test_clock_phrases_become_24_hour_times_in_the_afternoon_unless_said(
     said: str, written: str
 ) -> None:
     assert clock_times(said) == written
+
+
+@pytest.mark.parametrize(
+    ("written", "event_time"),
+    [
+        ("Wednesday at 3.45", "Wednesday at 15:45"),
+        ("at 4", "at 16:00"),
+        ("às 5:30", "às 17:30"),
+        ("at 10", "at 10:00"),
+        ("at 4 am", "at 4 am"),
+        ("at 4pm", "at 4pm"),
+        ("um 7 Uhr", "um 7 Uhr"),
+    ],
+)
+def test_an_events_written_hour_is_in_the_afternoon_unless_said(
+    written: str, event_time: str
+) -> None:
+    assert clock_times(written, bare_hours=True) == event_time

@@ -75,3 +75,14 @@ async def test_sentences_that_add_no_event_are_left_alone(
     outcome = await chats.send(make_incoming(said))
 
     assert "calendar.add_event" not in [a.tool for a in outcome.actions]
+
+
+async def test_an_event_at_a_written_hour_without_am_or_pm_is_in_the_afternoon(
+    chats: FamilyChats, parent: Member, make_incoming: MakeIncoming
+) -> None:
+    # Whisper writes "quarter to four" as "3.45"; nobody's football training is at 03:45.
+    outcome = await chats.send(
+        make_incoming("Schedule football training for Noah on Wednesday at 3.45")
+    )
+
+    assert outcome.text == "Added football training for Noah: Wed 07 Jan at 15:45–16:45."
