@@ -148,12 +148,18 @@ class FastPath:
 
 
 def _holds_amounts(intent: Intent, found: re.Match[str], language: str) -> bool:
-    """'I paid attention to the teacher' is no expense: an amount slot needs a number."""
-    return all(
-        any(char.isdigit() for char in digits(value, language))
-        for name, value in found.groupdict().items()
-        if value is not None and intent.slots[name] == "amount"
-    )
+    """'I paid attention to the teacher' is no expense: an amount slot needs a number, and a
+    word slot is no number ("I paid 63 euro for ten at …" has no category "ten")."""
+    for name, value in found.groupdict().items():
+        kind = intent.slots[name]
+        if value is None or kind not in ("amount", "word"):
+            continue
+        written = digits(value, language)
+        if kind == "amount" and not any(char.isdigit() for char in written):
+            return False
+        if kind == "word" and written.strip().isdigit():
+            return False
+    return True
 
 
 def _arguments(intent: Intent, found: re.Match[str], language: str) -> dict[str, Any]:

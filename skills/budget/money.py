@@ -51,10 +51,11 @@ CURRENCY_WORDS = {
 
 
 # Said aloud, cents come after the currency or after the units: "14 Euro 80", "32 reais e 50",
-# "12 euros con 50", "fourteen eighty" (once the words are digits).
+# "12 euros con 50", "fourteen eighty" (once the words are digits). Whisper hears "sixty three
+# euros ten" as "63 euro for ten", so "for" joins cents to a currency too.
 SPOKEN_CENTS = re.compile(
     r"^(?P<units>\d{1,9})\s+(?:(?P<currency>[^\W\d_]+|€|£|r\$|\$)\s+)?"
-    r"(?:(?:and|und|e|y|con|com)\s+)?(?P<cents>\d{1,2})"
+    r"(?:(?P<joined>and|und|e|y|con|com|for)\s+)?(?P<cents>\d{1,2})"
     r"(?:\s+(?:cents?|centavos?|c[ée]ntimos?))?$",
     re.IGNORECASE,
 )
@@ -139,6 +140,8 @@ def _spoken_cents(text: str) -> str:
     """'14 Euro 80' → '14.80 Euro'; two-digit cents unless a currency sits between."""
     found = SPOKEN_CENTS.match(text)
     if found is None or (found["currency"] is None and len(found["cents"]) != 2):
+        return text
+    if found["currency"] is None and (found["joined"] or "").casefold() == "for":
         return text
     if found["currency"] is not None and not is_currency_word(found["currency"]):
         return text

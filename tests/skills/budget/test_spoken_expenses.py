@@ -22,6 +22,8 @@ async def ledger(app: AppContext) -> list[Expense]:
         ("I paid twenty four euros fifty at the garden centre.", 2450, "EUR", "garden centre"),
         ("We spent eighty seven euros at the petrol station", 8700, "EUR", "petrol station"),
         ("I just spent twelve ninety at the bakery", 1290, "EUR", "bakery"),
+        # How Whisper writes "forty one euros twenty": the category is never "20".
+        ("I paid 41 euro for twenty at the toy shop", 4120, "EUR", "toy shop"),
         ("At the cinema I paid thirty one euros twenty", 3120, "EUR", "cinema"),
         ("Im Baumarkt habe ich dreiundvierzig Euro zwanzig bezahlt.", 4320, "EUR", "Baumarkt"),
         ("Ich habe beim Metzger neunzehn Euro fünfzig ausgegeben", 1950, "EUR", "Metzger"),
