@@ -13,9 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.spoken import WHEN_START, digits
+
 SLOT = re.compile(r"\{(\w+)\}")
 REGEX_PARTS = re.compile(r"\([^)]*\)[?*+]?|[\\^$.|?*+\[\]]")
-SLOT_PATTERNS = {"items": r".+?", "text": r".+?", "word": r"[\w'’-]+(?: [\w'’-]+)?"}
+SLOT_PATTERNS = {
+    "items": r".+?",
+    "text": r".+?",
+    "spoken": r".+?",
+    "amount": r".+?",
+    "when": rf"(?={WHEN_START}).+?",
+    "word": r"[\w'’-]+(?: [\w'’-]+)?",
+}
+"""Slot kinds. In "spoken", "amount" and "when" slots numbers said in words become digits
+("63 euros 10"); an "amount" must hold a number and a "when" starts like a day or a time."""
+SPOKEN_KINDS = frozenset({"spoken", "amount", "when"})
+SLOT_EDGES = " ,;:"
+"""A transcript's commas ("training for Oliver, on Wednesday") are not part of a slot."""
 ITEM_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+|und\s+)?|\s+(?:and|und|&|e|y|et)\s+", re.I)
 POLITE_WORDS = re.compile(
     r"^(?:(?:please|pls|bitte|hey|hi|ok|okay)[\s,]+)+|[\s,]+(?:please|pls|bitte|thanks|danke)$",
@@ -43,6 +57,11 @@ class Intent:
     """The literal words of its patterns (slots left out), for choosing the LLM's tools."""
     slots_into: str | None = None
     """Slot values go into this one argument (a table) instead of beside the defaults."""
+    languages: tuple[str, ...] = ()
+    """Per pattern, the language it is written in (the key it came from: en, de, pt, es)."""
+
+    def language(self, index: int) -> str:
+        return self.languages[index] if index < len(self.languages) else ""
 
 
 @dataclass(frozen=True)
@@ -108,25 +127,42 @@ class FastPath:
 
     def match(self, text: str) -> FastMatch | None:
         cleaned = normalize(text)
-        best: tuple[int, Intent, re.Match[str]] | None = None
+        best: tuple[int, Intent, re.Match[str], int] | None = None
         for intent in self.intents:
             if any(pattern.match(cleaned) for pattern in intent.unless):
                 continue
             for index, pattern in enumerate(intent.patterns):
                 found = pattern.match(cleaned)
                 weight = intent.weights[index] if index < len(intent.weights) else 0
-                if found and (best is None or weight > best[0]):
-                    best = (weight, intent, found)
+                if found is None or not _holds_amounts(intent, found, intent.language(index)):
+                    continue
+                if best is None or weight > best[0]:
+                    best = (weight, intent, found, index)
         if best is None:
             return next(filter(None, (recognize(text) for recognize in self.recognizers)), None)
-        _weight, intent, found = best
-        args = _arguments(intent, found)
+        _weight, intent, found, index = best
+        args = _arguments(intent, found, intent.language(index))
         if intent.whole_text:
             args[intent.whole_text] = text.strip()
         return FastMatch(tool=intent.tool, args=args)
 
 
-def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
+def _holds_amounts(intent: Intent, found: re.Match[str], language: str) -> bool:
+    """'I paid attention to the teacher' is no expense: an amount slot needs a number, and a
+    word slot is no number ("I paid 63 euro for ten at …" has no category "ten")."""
+    for name, value in found.groupdict().items():
+        kind = intent.slots[name]
+        if value is None or kind not in ("amount", "word"):
+            continue
+        written = digits(value, language)
+        if kind == "amount" and not any(char.isdigit() for char in written):
+            return False
+        if kind == "word" and written.strip().isdigit():
+            return False
+    return True
+
+
+def _arguments(intent: Intent, found: re.Match[str], language: str) -> dict[str, Any]:
     args = dict(intent.defaults)
     into = args
     if intent.slots_into:
@@ -134,7 +170,13 @@ def _arguments(intent: Intent, found: re.Match[str]) -> dict[str, Any]:
     for name, value in found.groupdict().items():
         if value is None:
             continue
-        into[name] = split_items(value) if intent.slots[name] == "items" else value.strip()
+        kind = intent.slots[name]
+        if kind == "items":
+            into[name] = split_items(value)
+        elif kind in SPOKEN_KINDS:
+            into[name] = digits(value.strip(SLOT_EDGES), language)
+        else:
+            into[name] = value.strip(SLOT_EDGES)
     return args
 
 
@@ -155,7 +197,8 @@ def _read_intents(path: Path) -> list[Intent]:
             unknown = {kind for kind in slots.values() if kind not in SLOT_PATTERNS}
             if unknown:
                 raise PhraseError(f"unknown slot kind {sorted(unknown)[0]!r}")
-            templates = [t for key, ts in entry.items() if len(key) == 2 for t in ts]
+            written = [(key, t) for key, ts in entry.items() if len(key) == 2 for t in ts]
+            templates = [template for _language, template in written]
             intents.append(
                 Intent(
                     tool=entry["tool"],
@@ -166,6 +209,7 @@ def _read_intents(path: Path) -> list[Intent]:
                     whole_text=entry.get("whole_text"),
                     weights=tuple(_literal_length(t) for t in templates),
                     words=frozenset(word for t in templates for word in literal_words(t)),
+                    languages=tuple(language for language, _template in written),
                 )
             )
         except (KeyError, PhraseError, re.error) as error:

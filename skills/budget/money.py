@@ -50,6 +50,17 @@ CURRENCY_WORDS = {
 }
 
 
+# Said aloud, cents come after the currency or after the units: "14 Euro 80", "32 reais e 50",
+# "12 euros con 50", "fourteen eighty" (once the words are digits). Whisper hears "sixty three
+# euros ten" as "63 euro for ten", so "for" joins cents to a currency too.
+SPOKEN_CENTS = re.compile(
+    r"^(?P<units>\d{1,9})\s+(?:(?P<currency>[^\W\d_]+|€|£|r\$|\$)\s+)?"
+    r"(?:(?P<joined>and|und|e|y|con|com|for)\s+)?(?P<cents>\d{1,2})"
+    r"(?:\s+(?:cents?|centavos?|c[ée]ntimos?))?$",
+    re.IGNORECASE,
+)
+
+
 class MoneyError(ValueError):
     """An amount that cannot be read; the message is for the family."""
 
@@ -110,6 +121,7 @@ AmountText = Annotated[str, BeforeValidator(amount_text)]
 def parse_money(text: str, locale: Locale, default_currency: str) -> Money:
     """Reads an amount in the member's locale; the other convention only when it cannot be."""
     cleaned = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    cleaned = _spoken_cents(cleaned)
     found = NUMBER.search(cleaned)
     if found is None:
         raise MoneyError(f"I can't find an amount in “{text}”.")
@@ -122,6 +134,19 @@ def parse_money(text: str, locale: Locale, default_currency: str) -> Money:
     if amount >= MAX_AMOUNT:
         raise MoneyError(f"{text} is more than I can record for one expense.")
     return Money(amount.quantize(Decimal(1).scaleb(-precision(currency))), currency)
+
+
+def _spoken_cents(text: str) -> str:
+    """'14 Euro 80' → '14.80 Euro'; two-digit cents unless a currency sits between."""
+    found = SPOKEN_CENTS.match(text)
+    if found is None or (found["currency"] is None and len(found["cents"]) != 2):
+        return text
+    if found["currency"] is None and (found["joined"] or "").casefold() == "for":
+        return text
+    if found["currency"] is not None and not is_currency_word(found["currency"]):
+        return text
+    amount = f"{found['units']}.{int(found['cents']):02d}"
+    return f"{amount} {found['currency']}" if found["currency"] else amount
 
 
 def _currency(marker: str, locale: Locale, default: str, text: str) -> str:

@@ -1,8 +1,9 @@
 """Days and times as the family writes them, read by `dateparser` from the injected clock.
 
 Only clock words dateparser misses are rewritten first ("um 7" → "um 7:00", "8h" → "8:00",
-"at 10" → "at 10:00"); every date and time itself is dateparser's. Nothing is guessed: what
-cannot be read raises `UnclearDate` with a question for the member.
+"at 10" → "at 10:00", "quarter to 4" → "15:45", "a las 9 de la noche" → "a las 21:00"; an
+event "at 4" is at 16:00, as families mean it); every date and time itself is dateparser's.
+Nothing is guessed: what cannot be read raises `UnclearDate` with a question for the member.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from bot.spoken import clock_times
 
 LANGUAGES = ["en", "de", "pt", "es"]
 CLOCK_WORD = re.compile(r"\b(\d{1,2})(?:[.:h](\d{2}))?\s*(?:uhr|h)(?!\w)", re.IGNORECASE)
@@ -39,7 +42,7 @@ class Moment:
 
 
 def _clean(text: str) -> str:
-    text = " ".join(text.strip(" .,!?¿¡").split())
+    text = clock_times(" ".join(text.strip(" .,!?¿¡").split()), bare_hours=True)
     text = LEADING_WORD.sub("", text)
     text = DAY_AFTER_TOMORROW.sub("in 2 days", text)
     text = CLOCK_WORD.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", text)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as recurrence
 
+from bot.spoken import clock_times
+
 LANGUAGES = ("en", "de", "pt", "es")
 CHECK_SHIFT = timedelta(hours=7, minutes=13)
 """A second base time: an expression that moves both bases alike is a span ("in 20 minutes")."""
@@ -34,7 +36,7 @@ MARKED_HOUR = re.compile(
     r"\b(at|um|às|as|a las|a la)\s+(\d{1,2})\b(?![:.]\d)(?!\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w))",
     re.IGNORECASE,
 )
-LEADING_ARTICLE = re.compile(r"^(?:am|on)\s+", re.IGNORECASE)
+LEADING_ARTICLE = re.compile(r"^(?:am|on|no|na|el)\s+", re.IGNORECASE)
 
 DAILY = re.compile(
     r"\b(?:every ?day|each day|daily|jeden tag|täglich|todos os dias|todo (?:o )?dia|"
@@ -236,7 +238,7 @@ def _month_day(found: re.Match[str]) -> int:
 
 
 def _clean(text: str) -> str:
-    text = " ".join(text.strip(" .,!?").split())
+    text = clock_times(" ".join(text.strip(" .,!?").split()))
     text = CLOCK_WORD.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", text)
     return MARKED_HOUR.sub(lambda m: f"{m[1]} {int(m[2])}:00", text)
 

@@ -160,3 +160,115 @@ def test_two_word_list_names_and_shop_reach_the_right_list(
     match = fastpath.match(text)
     assert match is not None
     assert (match.tool, match.args["list_name"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        # Issue 14: the phrasings a voice note carries, numbers said in words, four languages.
+        (
+            "Pencil in swimming for Noah on Saturday at quarter past ten",
+            "calendar.add_event",
+            {"title": "swimming for Noah", "when": "on Saturday at quarter past 10"},
+        ),
+        (
+            "Book the dentist for Ben, on Thursday at ten",
+            "calendar.add_event",
+            {"title": "the dentist for Ben", "when": "on Thursday at 10"},
+        ),
+        (
+            "Schreib Fußball für Jonas am Samstag um halb elf in den Kalender",
+            "calendar.add_event",
+            {"title": "Fußball für Jonas", "when": "am Samstag um halb 11"},
+        ),
+        (
+            "Marca o aniversário da Sofia no domingo às quatro da tarde na agenda",
+            "calendar.add_event",
+            {"title": "o aniversário da Sofia", "when": "no domingo às 4 da tarde"},
+        ),
+        (
+            "Añade al calendario la excursión del cole el lunes a las ocho y media",
+            "calendar.add_event",
+            {"title": "la excursión del cole", "when": "el lunes a las 8 y media"},
+        ),
+        (
+            "I paid seventy two euros thirty at the garage",
+            "budget.add_expense",
+            {"amount": "72 euros 30", "merchant": "garage"},
+        ),
+        (
+            "Im Drogeriemarkt habe ich elf Euro neunzig bezahlt",
+            "budget.add_expense",
+            {"amount": "11 Euro 90", "merchant": "Drogeriemarkt"},
+        ),
+        (
+            "paguei vinte e sete reais na farmácia",
+            "budget.add_expense",
+            {"amount": "27 reais", "merchant": "farmácia"},
+        ),
+        (
+            "gasté cuarenta euros en la librería",
+            "budget.add_expense",
+            {"amount": "40 euros", "merchant": "librería"},
+        ),
+        (
+            "Remind me on Sunday at nine thirty to call grandma",
+            "reminders.add",
+            {"what": "on Sunday at 9 30 to call grandma"},
+        ),
+        (
+            "Erinnere mich morgen um acht daran, den Müll rauszubringen",
+            "reminders.add",
+            {"what": "morgen um 8 daran, den Müll rauszubringen"},
+        ),
+        (
+            "Adiciona leite e pão à lista de compras",
+            "lists.add",
+            {"items": ["leite", "pão"], "list_name": "compras"},
+        ),
+        (
+            "Añade leche y huevos a la lista de la compra",
+            "lists.add",
+            {"items": ["leche", "huevos"], "list_name": "compra"},
+        ),
+    ],
+)
+def test_spoken_phrasings_become_tool_calls_with_their_numbers_as_digits(
+    fastpath: FastPath, text: str, tool: str, args: dict[str, Any]
+) -> None:
+    assert fastpath.match(text) == FastMatch(tool=tool, args=args)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid attention to the teacher",
+        "we paid a visit to grandma",
+        "I spent the whole afternoon at the park",
+        "Book a flight to Lisbon",
+        "schedule a meeting with the teacher",
+        "Can you schedule the dentist on Friday?",
+        "Im Garten habe ich den ganzen Tag gearbeitet",
+        "gastei o tempo todo no parque",
+        "he pagado la cuenta en el restaurante",
+    ],
+)
+def test_look_alikes_of_expenses_and_events_are_left_for_the_llm(
+    fastpath: FastPath, text: str
+) -> None:
+    match = fastpath.match(text)
+    assert match is None or match.tool not in ("budget.add_expense", "calendar.add_event")
+
+
+def test_a_spoken_slot_reads_numbers_in_the_language_of_its_phrase(tmp_path: Path) -> None:
+    phrases = tmp_path / "phrases.toml"
+    phrases.write_text(
+        '[[intent]]\ntool = "pay"\nslots = { amount = "amount" }\n'
+        'en = ["pay {amount}"]\nde = ["zahl {amount}"]\n',
+        encoding="utf-8",
+    )
+    fastpath = FastPath.from_files([phrases])
+
+    assert fastpath.match("pay nine euros") == FastMatch("pay", {"amount": "9 euros"})
+    assert fastpath.match("zahl neun Euro") == FastMatch("pay", {"amount": "9 Euro"})
+    assert fastpath.match("pay attention") is None

@@ -25,6 +25,14 @@ from skills.budget.money import Money, MoneyError, locale_for, parse_money, show
         ("en", "USD 3", "3.00", "USD"),
         ("en", "¥500", "500", "JPY"),
         ("en", "1,234", "1234.00", "EUR"),
+        # Said aloud (issue 14), once the words are digits: cents after the currency or units.
+        ("en", "72 euros 30", "72.30", "EUR"),
+        ("de", "11 Euro 90", "11.90", "EUR"),
+        ("pt", "45 reais e 90", "45.90", "BRL"),
+        ("es", "32 euros con 40", "32.40", "EUR"),
+        ("en", "20 dollars and 5 cents", "20.05", "USD"),
+        ("en", "12 90", "12.90", "EUR"),
+        ("en", "41 euro for 20", "41.20", "EUR"),
     ],
 )
 def test_amounts_are_read_in_the_members_locale_as_exact_decimals(
@@ -43,6 +51,8 @@ def test_amounts_are_read_in_the_members_locale_as_exact_decimals(
         ("12.505", "“12.505” has more decimals than EUR amounts have."),
         ("0", "The amount has to be above zero."),
         ("12 bananas", "I can't read “12 bananas” as an amount of money."),
+        ("12 for 90", "I can't read “12 for 90” as an amount of money."),
+        ("12 bananas 50", "I can't read “12 bananas 50” as an amount of money."),
     ],
 )
 def test_what_is_not_an_amount_gets_one_kind_sentence(text: str, problem: str) -> None:
