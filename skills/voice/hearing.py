@@ -5,8 +5,10 @@ understood): the transcript is always shown first. It then goes through the fast
 LLM) as untrusted text, so `read` tools run directly and anything above `read` asks with the
 exact action; only when Whisper was sure *and* the fast path chose a `write` tool the family
 allowed for voice (`act_without_asking`, lists by default) does it act without a Yes. When
-Whisper was unsure, nothing runs: "Did you say …?" with Yes / Edit buttons; Yes hears the same
-note again and acts as if it had been typed.
+Whisper was unsure, nothing but a `read` runs: what the fast path understood is asked with its
+exact action ("I'm not sure I heard that right…", then "shall I …?"); a transcript the fast path
+does not know gets "Did you say …?" with Yes / Edit buttons, and Yes hears the same note again
+and acts as if it had been typed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ NOT_UNDERSTOOD = (
     "I heard you, but I don't know what to do with that yet. Try “add milk to the shopping "
     "list”, or send /help to see everything I can do."
 )
+UNSURE = "I'm not sure I heard that right, so I'm asking before I do anything."
 EDIT = "Please type it the way you meant it, and I'll do that."
 GONE = "I no longer have that voice note — please send it again."
 
@@ -64,6 +67,10 @@ async def _one_note(turn: Turn, services: SkillServices, attachment: Attachment)
         return say(turn, "media", heard)
     shown = Reply(text=f"🎙️ I heard: “{escape(heard.text)}”")
     settings = services.settings_as(VoiceSettings)
+    if heard.confidence < settings.sure_above and turn.app.fastpath.match(heard.text):
+        acted = await act_on(turn, heard.text, trusted_tools=[])  # every write asks first
+        unsure = Reply(text=UNSURE)
+        return acted.model_copy(update={"replies": (shown, unsure, *acted.replies)})
     if heard.confidence < settings.sure_above:
         question = Reply(
             text=f"I'm not sure I heard that right. Did you say “{escape(heard.text)}”?",

@@ -16,6 +16,7 @@ from tests.support.household import PowerCut
 
 SURE = "sure_above = 0.05\n"
 UNSURE = "sure_above = 0.99\n"
+UNSURE_NOTE = "I'm not sure I heard that right, so I'm asking before I do anything."
 
 
 @pytest.mark.slow
@@ -69,7 +70,7 @@ async def test_a_spoken_expense_is_confirmed_with_the_transcript_before_it_is_re
 @pytest.mark.slow
 @needs_speech_tools
 @pytest.mark.parametrize("voice_settings", [UNSURE])
-async def test_an_unsure_transcript_asks_did_you_say_and_yes_acts_on_it(
+async def test_an_unsure_transcript_asks_with_the_exact_action_and_yes_runs_it(
     listening: AppContext,
     parent: Member,
     chats: FamilyChats,
@@ -80,15 +81,47 @@ async def test_an_unsure_transcript_asks_did_you_say_and_yes_acts_on_it(
 
     first = await chats.send(make_incoming(attachments=(voice_note(clip),)))
 
-    assert [a.tool for a in first.actions] == ["voice.transcribe"]
+    assert [(a.tool, a.status) for a in first.actions] == [
+        ("voice.transcribe", "done"),
+        ("lists.add", "needs_confirmation"),  # lists.add acts unasked only when Whisper is sure
+    ]
+    assert (
+        chats.texts()[1] == "I'm not sure I heard that right, so I'm asking before I do anything."
+    )
     question = chats.delivered[-1].reply
-    assert question.text.startswith("I'm not sure I heard that right. Did you say")
+    assert question.text.startswith("Ana, shall I add")
     yes = next(button.data for button in question.buttons if button.label == "Yes")
 
     second = await chats.send(make_incoming(button=yes))
 
     assert [(a.tool, a.status) for a in second.actions][-1] == ("lists.add", "done")
     assert chats.texts()[-1] == "Added eggs and bread to Shopping."
+
+
+@pytest.mark.slow
+@needs_speech_tools
+@pytest.mark.parametrize("voice_settings", [UNSURE])
+async def test_an_unsure_transcript_nothing_understood_asks_did_you_say_and_yes_hears_it_again(
+    listening: AppContext,
+    parent: Member,
+    chats: FamilyChats,
+    make_incoming: MakeIncoming,
+    tmp_path: Path,
+) -> None:
+    clip = spoken(tmp_path, "The weather is lovely today.")
+
+    first = await chats.send(make_incoming(attachments=(voice_note(clip),)))
+
+    assert [a.tool for a in first.actions] == ["voice.transcribe"]
+    question = chats.delivered[-1].reply
+    assert question.text.startswith("I'm not sure I heard that right. Did you say")
+    assert [button.label for button in question.buttons] == ["Yes", "Edit"]
+    yes = next(button.data for button in question.buttons if button.label == "Yes")
+
+    second = await chats.send(make_incoming(button=yes))
+
+    assert [a.tool for a in second.actions] == ["voice.transcribe"]  # heard again, as typed
+    assert chats.texts()[-1].startswith("I heard you, but I don't know what to do with that")
 
 
 @needs_ffmpeg
