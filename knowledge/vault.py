@@ -231,22 +231,30 @@ class _ReplacedNotes:
         return late
 
     def keep(self, path: Path, replaced: _Replaced) -> None:
+        """Keeps `replaced` open; past MAX_REPLACED_KEPT the oldest file (never this one) goes.
+
+        Only the oldest goes: the file just replaced is the one an appender is most likely
+        still writing into, so closing it would lose that line.
+        """
         self._files.setdefault(path, []).append(replaced)
         while sum(len(files) for files in self._files.values()) > MAX_REPLACED_KEPT:
-            oldest = min(self._files, key=lambda each: self._files[each][0].since)
-            self._collect(oldest, close_all=True)
+            self._let_go_of_oldest()
 
     def collect_all(self) -> None:
         with self.lock:
-            for path in list(self._files):
-                self._collect(path, close_all=True)
+            while self._files:
+                self._let_go_of_oldest()
 
-    def _collect(self, path: Path, close_all: bool = False) -> None:
-        late = self.take_late(path)
-        if close_all:
-            for replaced in self._files.pop(path, []):
-                late += _read_from(replaced.handle, replaced.read_up_to)
-                os.close(replaced.handle)
+    def _let_go_of_oldest(self) -> None:
+        path = min(self._files, key=lambda each: self._files[each][0].since)
+        files = self._files[path]
+        oldest = files.pop(0)
+        if not files:
+            del self._files[path]
+        try:
+            late = _read_from(oldest.handle, oldest.read_up_to)
+        finally:
+            os.close(oldest.handle)
         if late:
             handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o666)
             try:
