@@ -19,6 +19,8 @@ WORD = re.compile(r"[^\W\d_]+")
 KEPT_WORD = "qxqkeptqxq"
 AFTERNOON_UNTIL = 7
 """A spoken hour below this, with no part of the day said, is in the afternoon."""
+NIGHT_ENDS = 6
+"""An hour "at night" below this is in the small hours, from it on in the evening."""
 
 # Hours 1 to 3 stay words after text2num (it leaves small isolated numbers alone).
 SMALL_HOURS = {
@@ -29,11 +31,13 @@ HOUR = r"(?P<hour>\d{1,2}|" + "|".join(SMALL_HOURS) + r")"
 MINUTE = r"(?P<minute>[0-5]\d)"
 MARKER = r"(?P<at>\bat|\bum|\bàs|\bas|\ba las|\ba la|\bpelas|\bpor volta das)\s+"
 LATER = (
-    r"in the (?:afternoon|evening)|at night|tonight|pm|p\.m\.|de la (?:tarde|noche)|"
-    r"da (?:tarde|noite)|à noite|nachmittags|abends|nachts|am (?:nachmittag|abend)"
+    r"in the (?:afternoon|evening)|pm|p\.m\.|de la tarde|da tarde|nachmittags|abends|"
+    r"am (?:nachmittag|abend)"
 )
+NIGHT = r"at night|tonight|nachts|in der nacht|de la noche|da noite|à noite"
+"""After 6 o'clock in the evening, before it in the small hours: "um 3 nachts" is 03:00."""
 EARLIER = r"in the morning|a\.m\.|de la mañana|da manhã|morgens|früh|am morgen|vormittags"
-SAID_PART = rf"\s+(?:(?P<later>{LATER})|(?P<earlier>{EARLIER}))"
+SAID_PART = rf"\s+(?:(?P<later>{LATER})|(?P<night>{NIGHT})|(?P<earlier>{EARLIER}))"
 PART = rf"(?:{SAID_PART})?(?!\w)"
 
 DAYS = (
@@ -130,11 +134,12 @@ def digits(text: str, language: str) -> str:
 
 
 BARE_HOUR = re.compile(
-    rf"{MARKER}(?P<hour>\d{{1,2}})(?:[:.](?P<minute>[0-5]\d))?(?![\d:.])"
+    rf"{MARKER}(?P<hour>[1-9]\d?)(?:[:.](?P<minute>[0-5]\d))?(?![\d:.])"
     r"(?!\s*(?:am|pm|a\.m\.|p\.m\.|uhr|h)(?!\w))",
     re.IGNORECASE,
 )
-"""'at 4', 'um 3.45', 'às 5:30': a written hour after a clock word, with no part of the day."""
+"""'at 4', 'um 3.45', 'às 5:30': a written hour after a clock word, with no part of the day.
+A leading zero ('at 04:30', or a time read above) is a 24-hour time, as written."""
 
 
 def clock_times(text: str, *, bare_hours: bool = False) -> str:
@@ -154,12 +159,13 @@ def _clock(found: re.Match[str], *, reading: Reading) -> str:
     minute = int(groups.get("minute") or 0)
     if not 1 <= hour <= 24:
         return found[0]
-    plain = groups.get("later") is None and groups.get("earlier") is None
+    plain = all(groups.get(part) is None for part in ("later", "night", "earlier"))
     hour, minute = reading(hour, minute)
     hour %= 24
-    if groups.get("later") and hour < 12:
+    evening = NIGHT_ENDS if groups.get("night") else 0
+    if (groups.get("later") or groups.get("night")) and evening <= hour < 12:
         hour += 12
-    elif groups.get("earlier") and hour == 12:
+    elif (groups.get("earlier") or groups.get("night")) and hour == 12:
         hour = 0
     elif plain and 1 <= hour < AFTERNOON_UNTIL:
         hour += 12

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as recurrence
 
-from bot.spoken import clock_times
+from bot.spoken import AFTERNOON_UNTIL, BARE_HOUR, clock_times
 
 LANGUAGES = ("en", "de", "pt", "es")
 CHECK_SHIFT = timedelta(hours=7, minutes=13)
@@ -106,7 +106,7 @@ class TimeReader:
         repeating = self._recurrence(cleaned)
         if repeating is not None:
             return repeating
-        return When(first=self._moment(cleaned))
+        return When(first=self._moment(cleaned, text))
 
     def split(self, request: str) -> tuple[str, When]:
         """'call grandma tomorrow at 5pm' → ('call grandma', tomorrow 17:00)."""
@@ -153,8 +153,11 @@ class TimeReader:
             return None
         return found.date_obj, str(found.period)
 
-    def _moment(self, text: str) -> datetime:
-        """A one-off time; a span ("in 2 hours") is exact even across a clock change."""
+    def _moment(self, text: str, said: str) -> datetime:
+        """A one-off time; a span ("in 2 hours") is exact even across a clock change.
+
+        `text` is the cleaned form of what the member `said`.
+        """
         base = self._local_now().replace(tzinfo=None, microsecond=0)
         parsed = self._parse(text, base)
         if parsed is None:
@@ -167,13 +170,32 @@ class TimeReader:
         if period != "day" and again is not None and again[0] - (base + CHECK_SHIFT) == span:
             first = self.now.replace(microsecond=0) + span
         else:
-            first = moment.replace(tzinfo=self.timezone)
+            first = self._evening_if_next(said, moment, base).replace(tzinfo=self.timezone)
         if first <= self.now:
             shown = first.astimezone(self.timezone)
             raise UnclearTime(
                 f"{shown:%H:%M} on {shown:%a %d %b} has already passed — when should I remind you?"
             )
         return first.astimezone(UTC)
+
+    def _evening_if_next(self, said: str, moment: datetime, base: datetime) -> datetime:
+        """Said at 09:00, "at 7" is 19:00 today, not 07:00 tomorrow: a 12-hour clock's hour
+        (7 to 11, no part of the day; 1 to 6 are afternoon already) comes next in the evening
+        when no day is named, or when its morning has passed on the day that is."""
+        found = BARE_HOUR.search(said)
+        if found is None or len(BARE_HOUR.findall(said)) > 1:
+            return moment
+        hour, minute = int(found["hour"]), int(found["minute"] or 0)
+        if not AFTERNOON_UNTIL <= hour < 12 or (moment.hour, moment.minute) != (hour, minute):
+            return moment
+        evening_said = f"{said[: found.start()]}{found['at']} {hour + 12}:{minute:02d}"
+        evening = self._parse(_clean(evening_said + said[found.end() :]), base)
+        if evening is None or evening[0].hour != hour + 12:
+            return moment
+        later = evening[0]
+        if later.date() != moment.date():  # no day named, and this morning's had passed
+            return min(later, moment)
+        return later if moment <= base else moment
 
     def _time_of_day(self, rest: str) -> time:
         rest = " ".join(FILLER.sub(" ", rest).split())
@@ -238,7 +260,8 @@ def _month_day(found: re.Match[str]) -> int:
 
 
 def _clean(text: str) -> str:
-    text = clock_times(" ".join(text.strip(" .,!?").split()))
+    """Clock phrases as 24-hour times; a bare "at 4" is 16:00 (bot/spoken.py), as for events."""
+    text = clock_times(" ".join(text.strip(" .,!?").split()), bare_hours=True)
     text = CLOCK_WORD.sub(lambda m: f"{int(m[1])}:{m[2] or '00'}", text)
     return MARKED_HOUR.sub(lambda m: f"{m[1]} {int(m[2])}:00", text)
 

@@ -66,6 +66,13 @@ def test_clock_phrases_become_24_hour_times_in_the_afternoon_unless_said(
         ("at 4 am", "at 4 am"),
         ("at 4pm", "at 4pm"),
         ("um 7 Uhr", "um 7 Uhr"),
+        ("at 04:30", "at 04:30"),
+        ("at 2 in the morning", "at 02:00"),
+        ("um 3 nachts", "um 03:00"),
+        ("às 2 da noite", "às 02:00"),
+        ("at 11 at night", "at 23:00"),
+        ("a las 9 de la noche", "a las 21:00"),
+        ("at 12 at night", "at 00:00"),
     ],
 )
 def test_an_events_written_hour_is_in_the_afternoon_unless_said(

@@ -19,11 +19,11 @@ from tests.support.home import FamilyChats, MakeIncoming
 DAYS = 30
 REPEATING = (
     ("every day at 7:00", "FREQ=DAILY;BYHOUR=7;BYMINUTE=0"),
-    ("every day at 2:30", "FREQ=DAILY;BYHOUR=2;BYMINUTE=30"),
+    ("every day at 02:30", "FREQ=DAILY;BYHOUR=2;BYMINUTE=30"),
     ("every tuesday at 12:45", "FREQ=WEEKLY;BYDAY=TU;BYHOUR=12;BYMINUTE=45"),
     ("every friday at 21:00", "FREQ=WEEKLY;BYDAY=FR;BYHOUR=21;BYMINUTE=0"),
     ("every day at 23:59", "FREQ=DAILY;BYHOUR=23;BYMINUTE=59"),
-    ("every thursday at 6:10", "FREQ=WEEKLY;BYDAY=TH;BYHOUR=6;BYMINUTE=10"),
+    ("every thursday at 06:10", "FREQ=WEEKLY;BYDAY=TH;BYHOUR=6;BYMINUTE=10"),
     ("every weekday at 7:15", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=7;BYMINUTE=15"),
     ("every day at 16:30", "FREQ=DAILY;BYHOUR=16;BYMINUTE=30"),
     ("montags um 8", "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0"),

@@ -27,7 +27,7 @@ def reader(now: datetime = FRIDAY_MORNING) -> TimeReader:
         ("friday at 9", berlin(3, 9, month=4)),
         ("am Freitag um 18:30", berlin(3, 18, 30, month=4)),
         ("tomorrow", berlin(28, 9)),
-        ("at 7", berlin(28, 7)),
+        ("at 7", berlin(27, 19)),
     ],
 )
 def test_one_off_times_in_four_languages(words: str, expected: datetime) -> None:
@@ -59,6 +59,55 @@ def test_one_off_times_in_four_languages(words: str, expected: datetime) -> None
 def test_repeating_times_become_an_rrule(words: str, rule: str, first: datetime) -> None:
     when = reader().read(words)
     assert (when.rrule, when.first) == (rule, first.astimezone(UTC))
+
+
+@pytest.mark.parametrize(
+    ("words", "at_nine", "at_nine_pm"),
+    [
+        ("at 4", berlin(27, 16), berlin(28, 16)),
+        ("at 4:30", berlin(27, 16, 30), berlin(28, 16, 30)),
+        ("tomorrow at 4", berlin(28, 16), berlin(28, 16)),
+        ("amanhã às 4", berlin(28, 16), berlin(28, 16)),
+        ("at 7", berlin(27, 19), berlin(28, 7)),
+        ("at 7:30", berlin(27, 19, 30), berlin(28, 7, 30)),
+        ("at 10", berlin(27, 10), berlin(27, 22)),
+        ("today at 7", berlin(27, 19), None),
+        ("tomorrow at 7", berlin(28, 7), berlin(28, 7)),
+        ("at 04:00", berlin(28, 4), berlin(28, 4)),
+        ("at 4 in the morning", berlin(28, 4), berlin(28, 4)),
+        ("um 3 nachts", berlin(28, 3), berlin(28, 3)),
+        ("at 16:00", berlin(27, 16), berlin(28, 16)),
+    ],
+)
+def test_an_hour_a_12_hour_clock_means_twice_is_the_one_a_family_means(
+    words: str, at_nine: datetime, at_nine_pm: datetime | None
+) -> None:
+    """As for events, 1 to 6 o'clock is the afternoon unless the member says otherwise; 7 to 11
+    is the evening when that comes next: "at 7" said at 09:00 is 19:00, said at 21:00 07:00.
+    A leading zero or a part of the day is taken as written."""
+    assert reader().read(words).first == at_nine.astimezone(UTC)
+    evening = FRIDAY_MORNING + timedelta(hours=12)
+    if at_nine_pm is None:
+        with pytest.raises(UnclearTime, match="already passed"):
+            reader(evening).read(words)
+    else:
+        assert reader(evening).read(words).first == at_nine_pm.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("words", "rule"),
+    [
+        ("every day at 4", "FREQ=DAILY;BYHOUR=16;BYMINUTE=0"),
+        ("jeden Tag um 3", "FREQ=DAILY;BYHOUR=15;BYMINUTE=0"),
+        ("every day at 7", "FREQ=DAILY;BYHOUR=7;BYMINUTE=0"),
+        ("every day at 05:45", "FREQ=DAILY;BYHOUR=5;BYMINUTE=45"),
+        ("every day at 4 in the morning", "FREQ=DAILY;BYHOUR=4;BYMINUTE=0"),
+    ],
+)
+def test_a_repeating_small_hour_is_the_afternoon_unless_said_otherwise(
+    words: str, rule: str
+) -> None:
+    assert reader().read(words).rrule == rule
 
 
 def test_a_span_across_the_clock_change_is_exact() -> None:
@@ -98,7 +147,7 @@ def test_a_time_that_cannot_be_read_gets_a_question(words: str) -> None:
 
 def test_a_time_already_passed_today_is_asked_about_not_moved() -> None:
     with pytest.raises(UnclearTime, match="already passed"):
-        reader().read("today at 7")
+        reader().read("today at 7am")
 
 
 def test_a_request_without_any_time_is_asked_about() -> None:
