@@ -147,7 +147,9 @@ async def answer(app: AppContext, question: LocalRequest) -> dict[str, Any]:
 
     llm = app.llm
     chat = (lambda messages: llm.complete("chat", messages)) if llm else None
-    said = await answers.ask(index, question.text, chat, k=question.k or DEFAULT_RESULTS)
+    also = await search.rewritten(question.text) if llm else ""
+    k = question.k or DEFAULT_RESULTS
+    said = await answers.ask(index, question.text, chat, k=k, also=also)
     return {"text": said.text, **indexing}
 
 

@@ -15,6 +15,7 @@ from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.embedder import OllamaEmbedder
 from bot.local_socket import indexing_line
 from knowledge.embedders import Embedder, offline_embedder
+from knowledge.expansion import QuestionExpander
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -69,6 +70,9 @@ class VaultSearch:
         self._catching_up: asyncio.Task[None] | None = None
         self._first_build_started = asyncio.Event()
         self._lock_file: TextIO | None = None
+        self._expander: QuestionExpander | None = None
+        if llm is not None:
+            self._expander = QuestionExpander(lambda messages: llm.complete("fast", messages))
 
     async def index(self) -> VaultIndex:
         async with self._opening:
@@ -79,6 +83,13 @@ class VaultSearch:
                 self._index = await asyncio.to_thread(self._open, embedder)
                 log.info("vault index open with %s", embedder.name)
             return self._index
+
+    async def rewritten(self, question: str) -> str:
+        """The question as a passage in the notes' words and language, by the fast model; ""
+        without a chat model or when it fails."""
+        if self._expander is None or self._index is None:
+            return ""
+        return await self._expander.expand(question, self._index.language)
 
     @property
     def building(self) -> IndexProgress | None:

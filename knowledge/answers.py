@@ -86,13 +86,17 @@ def answer_messages(question: str, hits: Sequence[SearchHit]) -> list[ChatMessag
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-async def ask(index: VaultIndex, question: str, chat: Chat | None = None, k: int = 5) -> Answer:
+async def ask(
+    index: VaultIndex, question: str, chat: Chat | None = None, k: int = 5, also: str = ""
+) -> Answer:
     """Answers from the vault; falls back to the best passages if the chat model fails.
 
-    While the first index builds, the answer says it comes from a keyword search.
+    `also` is a passage in the vault's words that the search looks for too
+    (knowledge/expansion.py). While the first index builds, the answer says it comes from a
+    keyword search.
     """
     building = index.building
-    answer = await _answer(index, question, chat, k)
+    answer = await _answer(index, question, chat, k, also)
     if building is None:
         return answer
     return Answer(
@@ -102,8 +106,10 @@ async def ask(index: VaultIndex, question: str, chat: Chat | None = None, k: int
     )
 
 
-async def _answer(index: VaultIndex, question: str, chat: Chat | None, k: int) -> Answer:
-    hits = await index.search_async(question, k)
+async def _answer(
+    index: VaultIndex, question: str, chat: Chat | None, k: int, also: str
+) -> Answer:
+    hits = await index.search_async(question, k, also=also)
     if not hits:
         return Answer(text=NOTHING_FOUND, sources=(), from_chat_model=False)
     if chat is None:

@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -242,13 +242,16 @@ class VaultIndex:
             self._from_scratch = True
             return self._sync(progress)
 
-    def search(self, query: str, k: int = 5, method: SearchMethod = "hybrid") -> list[SearchHit]:
+    def search(
+        self, query: str, k: int = 5, method: SearchMethod = "hybrid", also: str = ""
+    ) -> list[SearchHit]:
         """The `k` notes that best match the query, one hit per note.
 
         "hybrid" ranks notes by passage words, passage meaning and the notes' own cards
         (knowledge/ranking.py); "keywords" and "vectors" use one passage ranking alone.
         While the first build runs (see `building`) every search uses keywords alone, over
-        every note of the vault.
+        every note of the vault. `also` is a passage written for the query in the vault's
+        words (knowledge/expansion.py): passages like it are looked for too.
         """
         passages, keywords, cards = self._passages, self._keywords, self._cards
         first_build = self._first_build
@@ -258,16 +261,20 @@ class VaultIndex:
             return []
         by_vector: list[str] = []
         if method != "keywords":
-            vector: Sequence[float] = self.embedder.embed_query(query)
-            found = self._collection.query(
-                query_embeddings=[vector], n_results=min(CANDIDATES, len(passages)), include=[]
-            )
-            by_vector = [chunk_id for chunk_id in found["ids"][0] if chunk_id in passages]
+            by_vector = self._nearest(self.embedder.embed_query(query), passages)
+            if also:
+                alike = self._nearest(self.embedder.embed_passages([also])[0], passages)
+                by_vector = [chunk_id for chunk_id, _ in fuse([(by_vector, 1.0), (alike, 1.0)])]
         by_keyword: list[str] = []
         if method != "vectors":
             by_keyword = [chunk_id for chunk_id, _ in keywords.search(query, CANDIDATES)]
+            if also:
+                worded = [chunk_id for chunk_id, _ in keywords.search(also, CANDIDATES)]
+                by_keyword = [cid for cid, _ in fuse([(by_keyword, 1.0), (worded, 1.0)])]
         if method == "hybrid":
-            ranked = rank_notes(query, passages, by_vector, by_keyword, cards)
+            # The passage is in the vault's language: judged with it, the words count in full.
+            asked = f"{query}\n{also}" if also else query
+            ranked = rank_notes(asked, passages, by_vector, by_keyword, cards)
             best = [(note.path, note.chunk_id, note.score) for note in ranked]
             scale = top_score()
         else:
@@ -288,6 +295,18 @@ class VaultIndex:
             )
         return hits
 
+    def _nearest(self, vector: Sequence[float], passages: Mapping[str, Passage]) -> list[str]:
+        """Chunk ids of the passages nearest to the vector, nearest first."""
+        found = self._collection.query(
+            query_embeddings=[vector], n_results=min(CANDIDATES, len(passages)), include=[]
+        )
+        return [chunk_id for chunk_id in found["ids"][0] if chunk_id in passages]
+
+    @property
+    def language(self) -> str:
+        """The main language of the notes ("en", "de", …), "" before any are read."""
+        return self._cards.language
+
     async def sync_async(self, progress: Progress | None = None) -> SyncReport:
         """`sync` in a worker thread."""
         return await asyncio.to_thread(self.sync, progress)
@@ -297,11 +316,11 @@ class VaultIndex:
         return await asyncio.to_thread(self.rebuild, progress)
 
     async def search_async(
-        self, query: str, k: int = 5, method: SearchMethod = "hybrid"
+        self, query: str, k: int = 5, method: SearchMethod = "hybrid", also: str = ""
     ) -> list[SearchHit]:
         """`search` in a worker thread, at most two at a time."""
         async with self._searches:
-            return await asyncio.to_thread(self.search, query, k, method)
+            return await asyncio.to_thread(self.search, query, k, method, also)
 
     async def watch(
         self,

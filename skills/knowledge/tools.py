@@ -49,8 +49,13 @@ async def ask(ctx: ToolContext, args: AskArgs) -> ToolResult:
     building = index.building
     llm = ctx.services.llm
     chat = (lambda messages: llm.complete("chat", messages)) if llm else None
+    also = await ctx.services.search.rewritten(args.question) if llm else ""
     answer = await answers.ask(
-        index, args.question, chat, k=ctx.services.settings_as(KnowledgeSkillSettings).results
+        index,
+        args.question,
+        chat,
+        k=ctx.services.settings_as(KnowledgeSkillSettings).results,
+        also=also,
     )
     return ToolResult(
         text=answer.text,

@@ -9,7 +9,10 @@ Run: `python tests/benchmarks/retrieval_quality.py`. Three question sets:
 (c) 40 questions over the generated family vault (tests/support/family_vault.py), likewise.
 
 Methods: BM25 alone, vectors alone, plain reciprocal rank fusion of the two (today's hybrid
-search), and the final pipeline (knowledge/ranking.py). Retrieval runs in memory over the same
+search), and the final pipeline (knowledge/ranking.py). With `--ollama URL --model NAME` a
+fifth row, "rewritten", adds the fast model's passage for each question
+(knowledge/expansion.py), as `knowledge.ask` does when a chat model is there; this machine has
+no model, so the row only appears where one runs. Retrieval runs in memory over the same
 passages the index stores; vectors come from the offline embedder and are cached on disk
 (tests/support/vector_cache.py), so only the first run pays for embedding. Nothing asserts.
 """
@@ -35,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.chunking import chunk_note  # noqa: E402
 from knowledge.embedders import offline_embedder  # noqa: E402
+from knowledge.expansion import MAX_CHARS, expansion_messages  # noqa: E402
 from knowledge.ingestion import chunk_id, vault_notes  # noqa: E402
 from knowledge.markdown import parse_note  # noqa: E402
 from knowledge.ranking import NoteCards, RankingSettings, rank_notes  # noqa: E402
@@ -95,19 +99,35 @@ class Searcher:
         self.notes = len({c.path for c in chunks})
         self._candidates: dict[str, tuple[list[str], list[str]]] = {}
 
-    def candidates(self, query: str) -> tuple[list[str], list[str]]:
+    def candidates(self, query: str, also: str = "") -> tuple[list[str], list[str]]:
         """(by vector, by keyword) chunk ids, best first, as the index gathers them."""
-        if query not in self._candidates:
-            self._candidates[query] = self._gathered(query)
-        return self._candidates[query]
+        key = f"{query}\n{also}"
+        if key not in self._candidates:
+            self._candidates[key] = self._gathered(query, also)
+        return self._candidates[key]
 
-    def _gathered(self, query: str) -> tuple[list[str], list[str]]:
-        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        similarity = self.matrix @ (vector / np.linalg.norm(vector))
-        top = np.argsort(-similarity)[:CANDIDATES]
-        by_vector = [self.ids[i] for i in top.tolist()]
+    def _gathered(self, query: str, also: str) -> tuple[list[str], list[str]]:
+        by_vector = self._nearest(self.embedder.embed_query(query))
         by_keyword = [cid for cid, _ in self.keywords.search(query, CANDIDATES)]
+        if also:
+            alike = self._nearest(self.embedder.embed_passages([also])[0])
+            by_vector = [cid for cid, _ in fuse([(by_vector, 1.0), (alike, 1.0)])]
+            worded = [cid for cid, _ in self.keywords.search(also, CANDIDATES)]
+            by_keyword = [cid for cid, _ in fuse([(by_keyword, 1.0), (worded, 1.0)])]
         return by_vector, by_keyword
+
+    def _nearest(self, vector: Sequence[float]) -> list[str]:
+        query = np.asarray(vector, dtype=np.float32)
+        similarity = self.matrix @ (query / np.linalg.norm(query))
+        return [self.ids[i] for i in np.argsort(-similarity)[:CANDIDATES].tolist()]
+
+    def rewritten(self, query: str, rewrite: Callable[[str], str]) -> list[str]:
+        """The final pipeline with the fast model's passage for the query, as knowledge.ask."""
+        also = rewrite(query)
+        by_vector, by_keyword = self.candidates(query, also)
+        asked = f"{query}\n{also}" if also else query
+        ranked = rank_notes(asked, self.passages, by_vector, by_keyword, self.cards)
+        return [note.path for note in ranked]
 
     def ranking(
         self, query: str, method: str, settings: RankingSettings | None = None
@@ -168,12 +188,15 @@ def report(
     searcher: Searcher,
     questions: Sequence[Question],
     final: Callable[[], tuple[float, float]],
+    rewrite: Callable[[str], str] | None = None,
 ) -> None:
     print(f"{title}: {len(questions)} questions, {searcher.notes} notes")
     results = {}
     for method in METHODS[:-1]:
         results[method] = scores(lambda q, m=method: searcher.ranking(q, m), questions)
     results["final"] = final()
+    if rewrite is not None:
+        results["rewritten"] = scores(lambda q: searcher.rewritten(q, rewrite), questions)
     print(f"  {'method':10} recall@5    MRR")
     for method, (recall, mrr) in results.items():
         print(f"  {method:10} {recall:8.2f} {mrr:6.2f}")
@@ -184,21 +207,29 @@ def main() -> None:
     parser.add_argument(
         "--family-only", action="store_true", help="only (c), the generated family vault"
     )
-    family_only = parser.parse_args().family_only
+    parser.add_argument("--ollama", help="an Ollama server's URL, for the 'rewritten' row")
+    parser.add_argument("--model", default="llama3.2:3b", help="the fast model to rewrite with")
+    arguments = parser.parse_args()
+    family_only = arguments.family_only
+    rewrite = ollama_rewriter(arguments.ollama, arguments.model) if arguments.ollama else None
     if not HELP_VAULT.is_dir() and not family_only:
         sys.exit(f"no vault at {HELP_VAULT}: the shared data is missing")
     started, cpu = time.perf_counter(), _cpu()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     embedder = CachedEmbedder(offline_embedder())
     if not family_only:
-        help_vault_reports(embedder)
+        help_vault_reports(embedder, rewrite)
 
     with tempfile.TemporaryDirectory(prefix="gepeto-family-") as scratch:
         vault = write_family_vault(Path(scratch) / "vault")
         family = Searcher(vault.root, embedder)
         questions = [Question(q.question, frozenset(q.relevant)) for q in vault.questions]
         report(
-            "(c) family vault (shipped defaults)", family, questions, final_on(family, questions)
+            "(c) family vault (shipped defaults)",
+            family,
+            questions,
+            final_on(family, questions),
+            rewrite,
         )
     print(
         f"took {time.perf_counter() - started:.0f} s wall, {_cpu() - cpu:.0f} CPU s "
@@ -206,7 +237,7 @@ def main() -> None:
     )
 
 
-def help_vault_reports(embedder: CachedEmbedder) -> None:
+def help_vault_reports(embedder: CachedEmbedder, rewrite: Callable[[str], str] | None) -> None:
     """(a) and (b), over the obsidian-help vault."""
     help_vault = Searcher(HELP_VAULT, embedder)
     dev = _questions(DEV_QUESTIONS)
@@ -216,6 +247,7 @@ def help_vault_reports(embedder: CachedEmbedder) -> None:
         help_vault,
         dev,
         lambda: cross_validated(help_vault, dev),
+        rewrite,
     )
     print(f"  settings tuned on all dev questions: {_settings_text(chosen)}")
     print(f"  shipped defaults: {_settings_text(RankingSettings())}")
@@ -223,8 +255,28 @@ def help_vault_reports(embedder: CachedEmbedder) -> None:
     print(f"  shipped defaults on the dev set itself (in-sample): {recall:.2f} {mrr:.2f}")
     extra = _questions(EXTRA_QUESTIONS)
     report(
-        "(b) 30 new questions (shipped defaults)", help_vault, extra, final_on(help_vault, extra)
+        "(b) 30 new questions (shipped defaults)",
+        help_vault,
+        extra,
+        final_on(help_vault, extra),
+        rewrite,
     )
+
+
+def ollama_rewriter(url: str, model: str) -> Callable[[str], str]:
+    """Passages from an Ollama model, asked as knowledge/expansion.py asks (in English)."""
+    import ollama
+
+    client = ollama.Client(host=url)
+    passages: dict[str, str] = {}
+
+    def rewrite(question: str) -> str:
+        if question not in passages:
+            reply = client.chat(model=model, messages=expansion_messages(question, "en"))
+            passages[question] = " ".join(str(reply.message.content).split())[:MAX_CHARS]
+        return passages[question]
+
+    return rewrite
 
 
 def final_on(

@@ -210,3 +210,19 @@ def test_issue10_item1_symlink_out_of_vault_is_not_indexed(
     assert report.added == 5
     found = {hit.path for hit in index.search("zorblax root bin bash sunflower42 layout", k=10)}
     assert not found & {"Escape.md", "Plugin keys.md"}
+
+
+def test_a_passage_in_the_vaults_words_finds_what_the_question_alone_misses(
+    index: VaultIndex,
+) -> None:
+    """The fast model's made-up passage (knowledge/expansion.py) is looked for as well, by
+    meaning and by words: a German question about an English note then finds it."""
+    question = "Bis wann muss das erneuert werden?"
+    passage = "The car insurance policy renews every March with Allianz."
+
+    assert top_path(index, question) != "Car/Insurance.md"
+    assert index.search(question, k=1, also=passage)[0].path == "Car/Insurance.md"
+    assert index.search(question, k=1, method="keywords") == []
+    hit = index.search(question, k=1, method="keywords", also=passage)[0]
+    assert hit.path == "Car/Insurance.md"
+    assert index.language == "en"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.actions import Turn, run_action
 from bot.app import open_app
 from bot.clock import ManualClock
 from bot.config import load_config
@@ -80,6 +81,7 @@ async def test_llm_answer_cites_the_note_and_gets_passages_as_fenced_data(
         write_note(config.settings.vault.path, relative, text)
     ollama.script(
         MODEL,
+        ScriptedReply(content="The car insurance policy is with Allianz."),  # the search's
         ScriptedReply(content="The car is insured with Allianz [[Car/Insurance|Car insurance]]."),
     )
     async with open_app(config, clock=clock) as app:
@@ -92,6 +94,35 @@ async def test_llm_answer_cites_the_note_and_gets_passages_as_fenced_data(
     prompt = ollama.chat_requests[-1].body["messages"]
     assert "untrusted data" in prompt[0]["content"]
     assert "AZ-4471-9920" in prompt[1]["content"]
+
+
+async def test_a_question_in_another_language_finds_the_note_through_the_fast_models_words(
+    tmp_path: Path, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
+) -> None:
+    """Issue 18: the fast model writes the passage that would answer, in the notes' language;
+    the search looks for it too, so the German question reaches the English note first."""
+    bot_toml = write_llm_bot_toml(tmp_path, (ollama.url,), fast=MODEL, chat=MODEL)
+    config = load_config(bot_toml, environ={})
+    for relative, text in FAMILY_NOTES.items():
+        write_note(config.settings.vault.path, relative, text)
+    ollama.script(
+        MODEL,
+        ScriptedReply(content="The car insurance policy renews every March with Allianz."),
+        ScriptedReply(content="Jedes Jahr im März [[Car/Insurance|Car insurance]]."),
+    )
+    async with open_app(config, clock=clock) as app:
+        await app.family.add("Ana", "parent")
+        member = await app.family.link("Ana", "telegram:1001")
+        turn = Turn(app=app, incoming=make_incoming("(test)"), member=member)
+        question = "Bis wann muss das erneuert werden?"
+        result = await run_action(turn, "knowledge.ask", {"question": question})
+
+    rewrite, answer = (request.body["messages"] for request in ollama.chat_requests[-2:])
+    assert "in English" in rewrite[0]["content"]
+    assert rewrite[1]["content"] == "Bis wann muss das erneuert werden?"
+    first_source = answer[1]["content"].split("source 1: ", 1)[1].splitlines()[0]
+    assert first_source.startswith("[[Insurance|Car insurance]]")
+    assert result.text == "Jedes Jahr im März [[Car/Insurance|Car insurance]]."
 
 
 def test_index_then_search_json_and_only_a_touched_note_is_indexed_again(
