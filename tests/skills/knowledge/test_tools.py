@@ -12,7 +12,7 @@ import pytest
 from bot.actions import Turn, run_action
 from bot.app import open_app
 from bot.clock import ManualClock
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.context import AppContext
 from bot.family import Member
 from tests.fakes.ollama import FakeOllama, ScriptedReply
@@ -72,19 +72,25 @@ async def ollama() -> AsyncIterator[FakeOllama]:
         yield fake
 
 
-async def test_llm_answer_cites_the_note_and_gets_passages_as_fenced_data(
-    tmp_path: Path, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
-) -> None:
+@pytest.fixture
+def llm_config(tmp_path: Path, ollama: FakeOllama) -> Config:
+    """A household whose fast and chat models are the fake's, with the family's notes."""
     bot_toml = write_llm_bot_toml(tmp_path, (ollama.url,), fast=MODEL, chat=MODEL)
     config = load_config(bot_toml, environ={})
     for relative, text in FAMILY_NOTES.items():
         write_note(config.settings.vault.path, relative, text)
+    return config
+
+
+async def test_llm_answer_cites_the_note_and_gets_passages_as_fenced_data(
+    llm_config: Config, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
+) -> None:
     ollama.script(
         MODEL,
         ScriptedReply(content="The car insurance policy is with Allianz."),  # the search's
         ScriptedReply(content="The car is insured with Allianz [[Car/Insurance|Car insurance]]."),
     )
-    async with open_app(config, clock=clock) as app:
+    async with open_app(llm_config, clock=clock) as app:
         await app.family.add("Ana", "parent")
         await app.family.link("Ana", "telegram:1001")
         outcome = await FamilyChats.open(app).send(make_incoming("where is the car insured?"))
@@ -97,20 +103,16 @@ async def test_llm_answer_cites_the_note_and_gets_passages_as_fenced_data(
 
 
 async def test_a_question_in_another_language_finds_the_note_through_the_fast_models_words(
-    tmp_path: Path, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
+    llm_config: Config, ollama: FakeOllama, clock: ManualClock, make_incoming: MakeIncoming
 ) -> None:
     """Issue 18: the fast model writes the passage that would answer, in the notes' language;
     the search looks for it too, so the German question reaches the English note first."""
-    bot_toml = write_llm_bot_toml(tmp_path, (ollama.url,), fast=MODEL, chat=MODEL)
-    config = load_config(bot_toml, environ={})
-    for relative, text in FAMILY_NOTES.items():
-        write_note(config.settings.vault.path, relative, text)
     ollama.script(
         MODEL,
         ScriptedReply(content="The car insurance policy renews every March with Allianz."),
         ScriptedReply(content="Jedes Jahr im März [[Car/Insurance|Car insurance]]."),
     )
-    async with open_app(config, clock=clock) as app:
+    async with open_app(llm_config, clock=clock) as app:
         await app.family.add("Ana", "parent")
         member = await app.family.link("Ana", "telegram:1001")
         turn = Turn(app=app, incoming=make_incoming("(test)"), member=member)
