@@ -60,9 +60,15 @@ def reaction_hint(buttons: Collection[Button], keys: dict[str, str]) -> str:
 
 def pressed_button(choices: dict[str, str], key: str) -> str | None:
     """The button a reaction presses: the one with that very emoji, else ✅ / ❌ and their
-    look-alikes (👍 is a yes unless a button wears 👍 itself)."""
+    look-alikes (👍 is a yes unless a button wears 👍 itself), which press the question's one
+    yes or no button whatever emoji it wears."""
     own = {emoji.replace("\ufe0f", ""): data for emoji, data in choices.items()}
-    return own.get(key.replace("\ufe0f", "")) or choices.get(canonical_reaction(key))
+    found = own.get(key.replace("\ufe0f", "")) or choices.get(canonical_reaction(key))
+    answer = {YES: "yes", NO: "no"}.get(canonical_reaction(key))
+    if found is not None or answer is None:
+        return found
+    matching = [data for data in choices.values() if answer in data.split(":")]
+    return matching[0] if len(matching) == 1 else None
 
 
 def canonical_reaction(key: str) -> str:

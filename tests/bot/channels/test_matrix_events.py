@@ -233,13 +233,20 @@ async def test_reactions_on_a_question_press_its_buttons(
 
 @pytest.mark.parametrize(
     ("key", "answer"),
-    [("👍", "voice:yes:7"), ("👍\ufe0f", "voice:yes:7"), ("✏", "voice:edit")],
-    ids=["thumbs up", "thumbs up, emoji style", "pencil, text style"],
+    [
+        ("👍", "voice:yes:7"),
+        ("👍\ufe0f", "voice:yes:7"),
+        ("✏", "voice:edit"),
+        ("✅", "voice:yes:7"),
+        ("✔️", "voice:yes:7"),
+    ],
+    ids=["thumbs up", "thumbs up, emoji style", "pencil, text style", "check", "tick"],
 )
 async def test_a_buttons_own_emoji_presses_it_even_when_it_looks_like_yes(
     reader: EventReader, key: str, answer: str
 ) -> None:
-    """Issue 14: 👍 under "Did you say …?" pressed nothing, being read as ✅, which it lacks."""
+    """Issue 14: 👍 under "Did you say …?" pressed nothing, being read as ✅, which it lacks;
+    and ✅ pressed nothing there either: any yes-like reaction presses the yes button."""
     relates = {"rel_type": "m.annotation", "event_id": HEARD, "key": key}
 
     incoming = await read(reader, room(ANA), event({"m.relates_to": relates}, kind="m.reaction"))
