@@ -35,7 +35,8 @@ LANGUAGE_NAMES = {
 MAX_CHARS = 800
 """A longer reply is cut: a few sentences carry the words; more only dilutes the question."""
 CACHED = 256
-WAIT_S = 20.0
+WAIT_S = 10.0
+"""A model still loading after this long is left behind: the search goes on without it."""
 
 _SYSTEM = """You help search a family's notes. Write the short passage (two or three \
 sentences) that a note answering the question would most likely contain, in {language}, \
