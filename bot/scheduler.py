@@ -63,6 +63,14 @@ MAX_ATTEMPTS = 3
 DISPATCH_TIMEOUT_S = 60.0
 RETRY_AFTER = timedelta(seconds=30)
 """How long `run()` waits after a pass failed (the database was unreachable, say)."""
+WALL_CLOCK_STEPS = {
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
+"""Rule frequencies whose periods have one length on the wall clock (see `_anchor`)."""
+ANCHOR_MARGIN = timedelta(days=1)
 
 Timing = Literal["due", "late", "missed"]
 
@@ -172,6 +180,31 @@ def _recurrence(text: str, local_start: datetime) -> recurrence.rrule:
     if not isinstance(rule, recurrence.rrule):
         raise ScheduleError(f"{text!r} is not a single RRULE")
     return rule
+
+
+def _anchor(rule: str, starts: datetime, next_run: datetime, zone: ZoneInfo) -> datetime:
+    """Where a recurring job's occurrences are counted from: its start, moved forward by whole
+    periods of its rule to a day before its next run.
+
+    dateutil walks every occurrence from the start on each claim: an every-15-minutes sync
+    walked 35,000 of them, for about a second on the event loop, after a year. Moved by whole
+    INTERVALs of minutes, hours, days or weeks on the wall clock (as dateutil counts), the rule
+    keeps the same occurrences from there on: the same clock time, weekday and steps. The day
+    of margin keeps a summer-time hour out of the sum. Months and years stay as they are (a
+    few dozen occurrences in years), and so does a rule with COUNT, which counts from its start.
+    """
+    start = starts.astimezone(zone)
+    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    step = WALL_CLOCK_STEPS.get(parts.get("FREQ", ""))
+    if step is None or "COUNT" in parts:
+        return start
+    period = step * int(parts.get("INTERVAL", "1"))
+    wall_start = start.replace(tzinfo=None)
+    wall_next = next_run.astimezone(zone).replace(tzinfo=None)
+    periods = (wall_next - wall_start - ANCHOR_MARGIN) // period
+    if periods <= 0:
+        return start
+    return (wall_start + periods * period).replace(tzinfo=zone)
 
 
 def _utc(when: datetime | None) -> datetime | None:
@@ -392,7 +425,8 @@ class Scheduler:
         if job.starts_at is None:
             raise ScheduleError(f"the recurring job {job.key!r} has no start")
         zone = ZoneInfo(job.timezone) if job.timezone else self._timezone
-        rule = _recurrence(job.rrule, job.starts_at.astimezone(zone))
+        anchor = _anchor(job.rrule, job.starts_at, job.next_run_at, zone)
+        rule = _recurrence(job.rrule, anchor)
         latest: datetime | None = rule.before(now, inc=True)
         if latest is None or latest < job.next_run_at:
             latest = job.next_run_at
