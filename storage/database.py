@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.exc import DBAPIError
@@ -122,9 +123,9 @@ def create_engine(url: str) -> AsyncEngine:
         except OSError as error:
             raise _fault_or(error, path) from error
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
-        if path is not None:
+        if path is not None:  # first: no statement may run on a connection it refuses
             _OneFile(path).watch(engine)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
     return engine
 
 
@@ -135,6 +136,10 @@ class _OneFile:
     in this process would think itself its only user and truncate the index that the open
     connections have mapped into memory, and their next read kills the process (SIGBUS). Refused
     here, the loss is an ordinary database error that the database guard reports.
+
+    The file may go in the middle of opening a connection, so: once the database exists, a
+    connection opens it read-write without creating it (a deleted file is not made anew), and
+    the file is checked again after the open, before any statement has touched the index.
     """
 
     def __init__(self, path: Path) -> None:
@@ -152,15 +157,28 @@ class _OneFile:
             return None
         return status.st_dev, status.st_ino
 
-    def _before_connect(self, *_args: Any) -> None:
-        if self._identity is not None and self._now() != self._identity:
-            raise sqlite3.OperationalError(
-                f"{self._path} is no longer the database this process opened"
-            )
+    def _before_connect(
+        self, _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        if self._identity is None:
+            return
+        if self._now() != self._identity:
+            raise self._replaced()
+        if cargs and not cparams.get("uri"):
+            cargs[0] = f"file:{quote(str(self._path))}?mode=rw"
+            cparams["uri"] = True
 
-    def _after_connect(self, *_args: Any) -> None:
+    def _after_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if self._identity is None:
             self._identity = self._now()
+        elif self._now() != self._identity:
+            dbapi_connection.close()
+            raise self._replaced()
+
+    def _replaced(self) -> sqlite3.OperationalError:
+        return sqlite3.OperationalError(
+            f"{self._path} is no longer the database this process opened"
+        )
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import select
 
@@ -142,6 +144,37 @@ async def test_queries_compare_instants_whatever_the_timezone_given(app: AppCont
     async with app.sessions() as session:
         later = await session.exec(select(AuditEntry).where(AuditEntry.at >= eleven_in_berlin))
         assert [entry.at.hour for entry in later] == [10, 12]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("loss", ["deleted", "replaced"])
+async def test_a_database_lost_while_a_connection_opens_is_neither_made_anew_nor_used(
+    tmp_path: Path, loss: str
+) -> None:
+    """CI died of SIGBUS again: the file went between the check before a connection opened and
+    the open itself, which made a new file beside the old -shm index."""
+    path = tmp_path / "gepeto.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+
+    def lose_it(*_args: object) -> None:  # runs after the engine's own check, before the open
+        path.unlink()
+        if loss == "replaced":
+            other = tmp_path / "other.db"
+            sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+            os.replace(other, path)
+
+    try:
+        async with engine.connect() as first:
+            await first.execute(text("CREATE TABLE note (body TEXT)"))
+            await first.commit()
+            event.listen(engine.sync_engine, "do_connect", lose_it)
+            with pytest.raises(OperationalError):
+                async with engine.connect() as second:
+                    await second.execute(text("SELECT 1"))
+            assert (await first.execute(text("SELECT count(*) FROM note"))).scalar_one() == 0
+        assert path.exists() == (loss == "replaced")
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.sqlite_only
