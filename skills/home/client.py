@@ -1,7 +1,8 @@
 """Home Assistant's APIs: one authenticated WebSocket for state, REST for service calls.
 
-The WebSocket fetches every state, the area/device/entity registries and the service catalog
-on connect, follows `state_changed`, pings, and reconnects with backoff when Home Assistant
+The WebSocket waits until Home Assistant has finished starting (its integrations load after the
+API answers), then fetches every state, the area/device/entity registries and the service catalog,
+follows `state_changed`, pings, and reconnects with backoff when Home Assistant
 restarts. Service calls go through the shared `httpx.AsyncClient`. Failures become two
 domain errors: `HomeUnreachable` (nothing answered) and `HomeRefused` (it answered no).
 """
@@ -28,6 +29,8 @@ StateListener = Callable[[str, State | None, State | None], None]
 RETRY_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 PING_EVERY_S = 30.0
 FIRST_CONNECT_S = 5.0
+STARTING_POLL_S = 0.5
+"""How often to ask a Home Assistant that is still starting whether it has finished."""
 
 
 class HomeUnreachable(Exception):
@@ -202,6 +205,7 @@ class HomeAssistant:
             self._socket = socket
             reader = asyncio.create_task(self._read(socket))
             try:
+                await self._until_started()
                 await self._refresh()
                 self.connected = True
                 self._connected_event.set()
@@ -220,6 +224,18 @@ class HomeAssistant:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, _ConnectionLost):
                     await reader
+
+    async def _until_started(self) -> None:
+        """Returns once Home Assistant runs: while it starts, devices and services are missing."""
+        said_so = False
+        while True:
+            config = await self._command({"type": "get_config"})
+            if config.get("state", "RUNNING") == "RUNNING":
+                return
+            if not said_so:
+                self._log.info("Home Assistant at %s is starting; waiting for it", self.url)
+                said_so = True
+            await asyncio.sleep(STARTING_POLL_S)
 
     async def _refresh(self) -> None:
         """Everything a fresh connection needs: subscribe first, so no change falls between."""

@@ -39,6 +39,8 @@ class FakeHomeAssistant:
     areas: list[dict[str, Any]]
     entity_areas: dict[str, str]
     behaviour: Behaviour = "apply"
+    run_state: str = "RUNNING"
+    """What `get_config` says: "STARTING" while integrations load, as after a restart."""
     port: int = field(default_factory=free_loopback_port)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     _sockets: list[tuple[web.WebSocketResponse, int | None]] = field(default_factory=list)
@@ -134,6 +136,7 @@ class FakeHomeAssistant:
             return {"id": number, "type": "pong"}
         results: dict[str, Any] = {
             "subscribe_events": None,
+            "get_config": {"state": self.run_state, "version": "2024.3.3"},
             "get_states": list(self.states.values()),
             "config/area_registry/list": self.areas,
             "config/device_registry/list": [],
