@@ -1,16 +1,19 @@
 """Home Assistant's APIs: one authenticated WebSocket for state, REST for service calls.
 
 The WebSocket waits until Home Assistant has finished starting (its integrations load after the
-API answers), then fetches every state, the area/device/entity registries and the service catalog,
-follows `state_changed`, pings, and reconnects with backoff when Home Assistant
-restarts. Service calls go through the shared `httpx.AsyncClient`. Failures become two
-domain errors: `HomeUnreachable` (nothing answered) and `HomeRefused` (it answered no).
+API answers), then fetches every state, the area/device/entity registries and the service
+catalog; it follows `state_changed`, reads the registries and services again when Home Assistant
+says they changed (a new lamp, a room renamed, an integration added), pings, and reconnects with
+backoff when Home Assistant restarts. Service calls go through the shared `httpx.AsyncClient`.
+Failures become two domain errors: `HomeUnreachable` (nothing answered) and `HomeRefused` (it
+answered no).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -31,6 +34,16 @@ PING_EVERY_S = 30.0
 FIRST_CONNECT_S = 5.0
 STARTING_POLL_S = 0.5
 """How often to ask a Home Assistant that is still starting whether it has finished."""
+REREAD_AFTER_S = 1.0
+"""Registry changes come in bursts (a new device brings its entities): read once, a bit later."""
+HOUSE_CHANGES = (
+    "area_registry_updated",
+    "device_registry_updated",
+    "entity_registry_updated",
+    "service_registered",
+    "service_removed",
+)
+"""Events after which the registries and the service catalog are read again."""
 
 
 class HomeUnreachable(Exception):
@@ -100,7 +113,10 @@ class HomeAssistant:
         self._listeners: list[StateListener] = []
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
-        self._subscription: int | None = None
+        self._subscriptions: dict[int, str] = {}
+        """Subscription id → the event type it follows, on the current connection."""
+        self._house_changed = False
+        self._rereading: asyncio.Task[None] | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -117,10 +133,11 @@ class HomeAssistant:
 
     async def aclose(self) -> None:
         self.connected = False  # a goodbye, not a lost connection worth a warning
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._rereading):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._session is not None:
             await self._session.close()
         self.connected = False
@@ -239,18 +256,34 @@ class HomeAssistant:
 
     async def _refresh(self) -> None:
         """Everything a fresh connection needs: subscribe first, so no change falls between."""
-        self._subscription = next(self._ids)
-        await self._command({"type": "subscribe_events", "event_type": "state_changed"})
-        states, areas, devices, entities, services = await asyncio.gather(
-            self._command({"type": "get_states"}),
+        self._subscriptions.clear()
+        for event_type in ("state_changed", *HOUSE_CHANGES):
+            await self._subscribe(event_type)
+        self._house_changed = False
+        states, house = await asyncio.gather(
+            self._command({"type": "get_states"}), self._read_house()
+        )
+        self.snapshot = dataclasses.replace(
+            house,
+            states={state["entity_id"]: state for state in states},
+            version=self.snapshot.version + 1,
+        )
+
+    async def _subscribe(self, event_type: str) -> None:
+        number = next(self._ids)
+        self._subscriptions[number] = event_type  # before asking: events may precede the answer
+        await self._command({"type": "subscribe_events", "event_type": event_type}, number)
+
+    async def _read_house(self) -> Snapshot:
+        """The area/device/entity registries and the service catalog, without states."""
+        areas, devices, entities, services = await asyncio.gather(
             self._command({"type": "config/area_registry/list"}),
             self._command({"type": "config/device_registry/list"}),
             self._command({"type": "config/entity_registry/list"}),
             self._command({"type": "get_services"}),
         )
         device_areas = {device["id"]: device.get("area_id") for device in devices}
-        self.snapshot = Snapshot(
-            states={state["entity_id"]: state for state in states},
+        return Snapshot(
             areas={
                 area["area_id"]: Area(
                     area["area_id"], area["name"], tuple(area.get("aliases", ()))
@@ -265,16 +298,33 @@ class HomeAssistant:
                 for entry in entities
             },
             services=services,
-            version=self.snapshot.version + 1,
         )
 
-    async def _command(self, message: dict[str, Any]) -> Any:
+    def _reread_house_soon(self) -> None:
+        self._house_changed = True
+        if self._rereading is None or self._rereading.done():
+            self._rereading = asyncio.create_task(self._reread_house(), name="home-registries")
+
+    async def _reread_house(self) -> None:
+        while self._house_changed and self._socket is not None:
+            await asyncio.sleep(REREAD_AFTER_S)
+            self._house_changed = False
+            try:
+                house = await self._read_house()
+            except (_ConnectionLost, HomeRefused, TimeoutError) as error:
+                # A lost connection reads everything again when it comes back.
+                self._log.warning("could not read Home Assistant's registries again: %s", error)
+                return
+            self.snapshot = dataclasses.replace(
+                house, states=self.snapshot.states, version=self.snapshot.version + 1
+            )
+            self._log.info("read Home Assistant's devices and rooms again after a change")
+
+    async def _command(self, message: dict[str, Any], number: int | None = None) -> Any:
         socket = self._socket
         if socket is None:
             raise _ConnectionLost("not connected")
-        if message.get("type") == "subscribe_events" and self._subscription is not None:
-            number = self._subscription
-        else:
+        if number is None:
             number = next(self._ids)
         waiting: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[number] = waiting
@@ -303,9 +353,13 @@ class HomeAssistant:
 
     def _dispatch(self, body: dict[str, Any]) -> None:
         kind = body.get("type")
-        if kind == "event" and body.get("id") == self._subscription:
+        followed = self._subscriptions.get(body.get("id", -1)) if kind == "event" else None
+        if followed == "state_changed":
             data = body.get("event", {}).get("data", {})
             self._changed(data.get("entity_id", ""), data.get("old_state"), data.get("new_state"))
+            return
+        if followed is not None:
+            self._reread_house_soon()
             return
         waiting = self._pending.get(body.get("id", -1))
         if waiting is None or waiting.done():

@@ -43,7 +43,8 @@ class FakeHomeAssistant:
     """What `get_config` says: "STARTING" while integrations load, as after a restart."""
     port: int = field(default_factory=free_loopback_port)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    _sockets: list[tuple[web.WebSocketResponse, int | None]] = field(default_factory=list)
+    _sockets: list[tuple[web.WebSocketResponse, dict[str, int]]] = field(default_factory=list)
+    """Each open connection with its subscriptions (event type → subscription id)."""
     _runner: web.AppRunner | None = None
 
     @property
@@ -79,16 +80,27 @@ class FakeHomeAssistant:
         old = self.states[entity_id]
         new = {**old, "state": value, "context": {"id": f"{entity_id}-{value}-{len(self.calls)}"}}
         self.states[entity_id] = new
-        event = {
-            "type": "event",
-            "event": {
-                "event_type": "state_changed",
-                "data": {"entity_id": entity_id, "old_state": old, "new_state": new},
-            },
-        }
-        for socket, subscription in list(self._sockets):
-            if subscription is not None and not socket.closed:
-                await socket.send_json({**event, "id": subscription})
+        await self._fire(
+            "state_changed", {"entity_id": entity_id, "old_state": old, "new_state": new}
+        )
+
+    async def add_area(self, area_id: str, name: str) -> None:
+        """A room created in Home Assistant's settings while Gepeto runs."""
+        self.areas.append({"area_id": area_id, "name": name, "aliases": []})
+        await self._fire("area_registry_updated", {"action": "create", "area_id": area_id})
+
+    async def move(self, entity_id: str, area_id: str) -> None:
+        """A device put into another room in Home Assistant's settings."""
+        self.entity_areas[entity_id] = area_id
+        changes = {"area_id": area_id}
+        data = {"action": "update", "entity_id": entity_id, "changes": changes}
+        await self._fire("entity_registry_updated", data)
+
+    async def _fire(self, event_type: str, data: dict[str, Any]) -> None:
+        event = {"type": "event", "event": {"event_type": event_type, "data": data}}
+        for socket, subscriptions in list(self._sockets):
+            if event_type in subscriptions and not socket.closed:
+                await socket.send_json({**event, "id": subscriptions[event_type]})
 
     async def _service(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -113,7 +125,7 @@ class FakeHomeAssistant:
             await socket.close()
             return socket
         await socket.send_json({"type": "auth_ok", "ha_version": "2024.3.3"})
-        entry: tuple[web.WebSocketResponse, int | None] = (socket, None)
+        entry: tuple[web.WebSocketResponse, dict[str, int]] = (socket, {})
         self._sockets.append(entry)
         try:
             async for message in socket:
@@ -121,9 +133,7 @@ class FakeHomeAssistant:
                     break
                 command = message.json()
                 if command["type"] == "subscribe_events":
-                    self._sockets.remove(entry)
-                    entry = (socket, command["id"])
-                    self._sockets.append(entry)
+                    entry[1][command["event_type"]] = command["id"]
                 await socket.send_json(self._answer(command))
         finally:
             with contextlib.suppress(ValueError):

@@ -259,3 +259,25 @@ async def test_an_opted_in_change_is_pushed_once_to_the_chosen_member(
     pushed = [d.reply.text for d in chats.delivered if "Front Door" in d.reply.text]
     assert len(pushed) == 1
     assert pushed[0].startswith("Front Door: unlocked at ")
+
+
+async def test_a_room_made_and_a_light_moved_in_home_assistant_are_known_without_a_restart(
+    app: AppContext,
+    chats: FamilyChats,
+    parent: Member,
+    house: FakeHomeAssistant,
+    make_incoming: MakeIncoming,
+) -> None:
+    link = app.skill("home").services.client_as(HomeLink)
+    client = link.client
+    assert client is not None
+    before = await chats.send(make_incoming("turn off the pantry lights"))
+
+    await house.add_area("pantry", "Pantry")
+    await house.move("light.kitchen_counter", "pantry")
+    await until(lambda: client.snapshot.entities["light.kitchen_counter"].area_id == "pantry")
+    after = await chats.send(make_incoming("turn off the pantry lights"))
+
+    assert "Kitchen Counter" not in before.text
+    assert after.text == "Kitchen Counter: off ✓"
+    assert house.states["light.kitchen_ceiling"]["state"] == "on"

@@ -197,3 +197,39 @@ async def test_home_assistant_stopped_is_one_sentence_and_restarted_is_reconnect
 
         assert back.text.startswith("Garage Door: ")
         assert [(a.tool, a.status) for a in back.actions] == [("home.state", "done")]
+
+
+async def test_a_light_moved_to_a_new_room_in_home_assistant_is_known_without_a_restart(
+    tmp_path: Path, demo_house: HomeAssistantCore, make_incoming: MakeIncoming
+) -> None:
+    path = home_bot_toml(tmp_path, HOME.format(url=demo_house.url))
+    config = load_config(path, environ={"HOME_ASSISTANT_TOKEN": demo_house.token})
+    command = demo_house.websocket_command
+    async with open_app(config) as app:
+        await app.family.add("Ana", "parent")
+        await app.family.link("Ana", f"telegram:{PARENT_ID}")
+        chats = FamilyChats.open(app)
+        client = app.skill("home").services.client_as(HomeLink).client
+        assert client is not None
+        kitchen = client.snapshot.entities["light.kitchen_lights"].area_id
+        study = await command(
+            demo_house.token, {"type": "config/area_registry/create", "name": "Study"}
+        )
+        move = {"type": "config/entity_registry/update", "entity_id": "light.kitchen_lights"}
+        try:
+            await command(demo_house.token, {**move, "area_id": study["area_id"]})
+            await until(
+                lambda: client.snapshot.entities["light.kitchen_lights"].area_id
+                == study["area_id"],
+                timeout_s=30,
+            )
+            answer = await chats.send(make_incoming("turn on the study lights"))
+        finally:
+            await command(demo_house.token, {**move, "area_id": kitchen})
+            await command(
+                demo_house.token,
+                {"type": "config/area_registry/delete", "area_id": study["area_id"]},
+            )
+
+        assert answer.text.startswith("Kitchen Lights: on")
+        assert [(a.tool, a.status) for a in answer.actions] == [("home.call", "done")]
