@@ -94,9 +94,11 @@ async def _transcribe(
         return f"That voice note is too long for me; please keep it under {minutes} min."
     path = await turn.app.media.fetch(turn.incoming, attachment)
     transcriber = services.client_as(Transcriber)
+    members = await turn.app.family.members()
+    family = {services.household.language, *(m.language for m in members if m.language)}
     try:
         heard = await services.workers.run(
-            "transcribe", transcriber.transcribe_gently, path, turn.member.language
+            "transcribe", transcriber.transcribe_gently, path, turn.member.language, family
         )
     except VoiceProblem as problem:
         return str(problem)

@@ -26,7 +26,8 @@ class VoiceSettings(Section):
     better."""
     languages: list[str] = Field(default_factory=list)
     """The languages the family speaks (e.g. ["en", "de"]): a voice note from a member with no
-    language set is taken to be in the likeliest of these. Empty: any language Whisper knows."""
+    language set is taken to be in the likeliest of these. Empty: any language Whisper knows,
+    leaning to the household's and the members' languages when Whisper is unsure."""
     max_seconds: int = Field(default=300, ge=5, le=3600)
     """Longer voice notes are refused kindly (transcribing them would hold the worker too long)."""
     act_without_asking: list[str] = Field(default_factory=lambda: ["lists.add", "lists.check"])

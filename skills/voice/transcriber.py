@@ -13,6 +13,7 @@ import math
 import os
 import sys
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,14 +111,20 @@ class Transcriber:
             local_files_only=self.settings.model == "base",
         )
 
-    def transcribe_gently(self, path: Path, language: str | None = None) -> Transcript:
+    def transcribe_gently(
+        self, path: Path, language: str | None = None, family: Collection[str] = ()
+    ) -> Transcript:
         """`transcribe` for a worker thread: the thread (and the Whisper threads it starts) first
         gives way to the event loop, so other chats are answered quickly meanwhile."""
         _give_way()
-        return self.transcribe(path, language)
+        return self.transcribe(path, language, family)
 
-    def transcribe(self, path: Path, language: str | None = None) -> Transcript:
-        """The words of the voice note at `path`; raises VoiceProblem."""
+    def transcribe(
+        self, path: Path, language: str | None = None, family: Collection[str] = ()
+    ) -> Transcript:
+        """The words of the voice note at `path`, in the speaker's `language` when it is set,
+        else in the language Whisper hears, leaning to the `family`'s languages (the
+        household's and its members'); raises VoiceProblem."""
         audio = self._decode(path)
         seconds = len(audio) / SAMPLE_RATE
         if seconds > self.settings.max_seconds:
@@ -144,9 +151,12 @@ class Transcriber:
         known = set(model.supported_languages)
         spoken_in = whisper_language(language, known)
         allowed = {whisper_language(code, known) for code in self.settings.languages}
+        leaning = {whisper_language(code, known) for code in family}
         try:
             if spoken_in is None:
-                spoken_in, _ = model.language_of(audio, {code for code in allowed if code})
+                spoken_in, _ = model.language_of(
+                    audio, {code for code in allowed if code}, {code for code in leaning if code}
+                )
             segments, info = model.transcribe(
                 audio,
                 language=spoken_in,

@@ -17,6 +17,11 @@ import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
 
+FAMILY_LEANING = 3.0
+"""How many times likelier than Whisper alone thinks a language the family has set counts: an
+unsure guess ("Thai 26 %, German 23 %" for a German sentence) goes to the family's language, a
+clear one in another language (a visiting grandmother's Spanish at 90 %) still wins."""
+
 
 class ListeningModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
     """A WhisperModel that encodes the same window only once."""
@@ -38,13 +43,23 @@ class ListeningModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has 
         """Drops the remembered encoding (a few MB) once a voice note is written down."""
         self._remembered.last = None
 
-    def language_of(self, audio: np.ndarray, allowed: set[str]) -> tuple[str, float]:
-        """The most likely language of the note's first 30 s (among `allowed` unless empty)."""
+    def language_of(
+        self, audio: np.ndarray, allowed: set[str], family: set[str] | None = None
+    ) -> tuple[str, float]:
+        """The most likely language of the note's first 30 s: among `allowed` unless it is
+        empty, with the `family`'s languages weighed `FAMILY_LEANING` times likelier."""
         features = self.feature_extractor(audio)
         # The window transcription begins with: faster-whisper leaves out the last frame.
         first = pad_or_trim(features[:, : features.shape[-1] - 1])
         ranked = self.model.detect_language(self.encode(first))[0]
-        candidates = [(token[2:-2], probability) for token, probability in ranked]
+        family = family or set()
+        candidates = sorted(
+            (
+                (token[2:-2], probability * (FAMILY_LEANING if token[2:-2] in family else 1.0))
+                for token, probability in ranked
+            ),
+            key=lambda pair: -pair[1],
+        )
         chosen = [pair for pair in candidates if not allowed or pair[0] in allowed]
         language, probability = (chosen or candidates)[0]
         return str(language), float(probability)

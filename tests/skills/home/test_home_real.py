@@ -219,8 +219,9 @@ async def test_a_light_moved_to_a_new_room_in_home_assistant_is_known_without_a_
         try:
             await command(demo_house.token, {**move, "area_id": study["area_id"]})
             await until(
-                lambda: client.snapshot.entities["light.kitchen_lights"].area_id
-                == study["area_id"],
+                lambda: (
+                    client.snapshot.entities["light.kitchen_lights"].area_id == study["area_id"]
+                ),
                 timeout_s=30,
             )
             answer = await chats.send(make_incoming("turn on the study lights"))

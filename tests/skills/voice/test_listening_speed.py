@@ -75,6 +75,38 @@ def test_a_note_is_taken_to_be_in_one_of_the_familys_languages(
     assert "heizung im badezimmer" in heard.text.lower()
 
 
+@pytest.mark.skipif(not (SHARED_CLIPS / "d10.ogg").is_file(), reason="no shared clips")
+@pytest.mark.parametrize(
+    ("clip", "family", "heard_in", "words"),
+    [
+        ("d08.ogg", {"en", "de"}, "de", "heizung im badezimmer"),  # alone: Thai 26 %, German 23 %
+        ("d09.ogg", {"pt-BR"}, "pt", "batata"),  # alone: Spanish 32 %, Portuguese 21 %
+        ("d10.ogg", {"en"}, "es", "calendario"),  # a clear 90 % Spanish stays Spanish
+    ],
+)
+def test_an_unsure_guess_leans_to_the_familys_languages_and_a_clear_one_wins(
+    whisper_base: Path, tmp_path: Path, clip: str, family: set[str], heard_in: str, words: str
+) -> None:
+    transcriber = Transcriber(VoiceSettings(model=str(whisper_base)), tmp_path)
+
+    heard = transcriber.transcribe(SHARED_CLIPS / clip, None, family)
+
+    assert heard.language == heard_in
+    assert words in heard.text.lower()
+
+
+@pytest.mark.skipif(not (SHARED_CLIPS / "d09.ogg").is_file(), reason="no shared clips")
+async def test_a_voice_note_leans_to_the_language_a_member_of_the_family_has_set(
+    listening: AppContext, parent: Member, chats: FamilyChats, make_incoming: MakeIncoming
+) -> None:
+    await listening.family.add("Avó", "parent", language="pt-BR")
+
+    outcome = await chats.send(make_incoming(attachments=(voice_note(SHARED_CLIPS / "d09.ogg"),)))
+
+    assert outcome.actions[0].args["language"] == "pt"
+    assert "batata" in outcome.actions[0].args["text"].lower()
+
+
 def test_a_family_language_whisper_does_not_know_is_ignored(
     whisper_base: Path, tmp_path: Path
 ) -> None:
