@@ -43,6 +43,8 @@ class FakeHomeAssistant:
     """What `get_config` says: "STARTING" while integrations load, as after a restart."""
     port: int = field(default_factory=free_loopback_port)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    """The type of every WebSocket command received, in order."""
     _sockets: list[tuple[web.WebSocketResponse, dict[str, int]]] = field(default_factory=list)
     """Each open connection with its subscriptions (event type → subscription id)."""
     _runner: web.AppRunner | None = None
@@ -142,6 +144,7 @@ class FakeHomeAssistant:
 
     def _answer(self, command: dict[str, Any]) -> dict[str, Any]:
         number, kind = command["id"], command["type"]
+        self.asked.append(kind)
         if kind == "ping":
             return {"id": number, "type": "pong"}
         results: dict[str, Any] = {

@@ -10,12 +10,23 @@ from sqlmodel import select
 from bot.actions import Turn, run_action
 from bot.context import AppContext
 from bot.family import Member
+from skills.home.client import HomeAssistant
 from skills.home.link import HomeLink
 from storage.models import AuditEntry
 from tests.fakes.home_assistant import FakeHomeAssistant, until
 from tests.support.home import CHILD_ID, FamilyChats, MakeIncoming
 
 UNREACHABLE = "I can't reach Home Assistant right now"
+
+
+async def gone_down(app: AppContext, house: FakeHomeAssistant) -> HomeAssistant:
+    """Stops the fake Home Assistant; returns Gepeto's client once it noticed (retries fast)."""
+    client = app.skill("home").services.client_as(HomeLink).client
+    assert client is not None
+    client._retry_delays = (0.01,)
+    await house.stop()
+    await until(lambda: not client.connected)
+    return client
 
 
 async def audit_rows(app: AppContext) -> list[AuditEntry]:
@@ -185,11 +196,7 @@ async def test_home_assistant_down_is_one_sentence_and_it_reconnects_when_back(
     house: FakeHomeAssistant,
     make_incoming: MakeIncoming,
 ) -> None:
-    link = app.skill("home").services.client_as(HomeLink)
-    assert link.client is not None
-    link.client._retry_delays = (0.01,)
-    await house.stop()
-    await until(lambda: link.client is not None and not link.client.connected)
+    client = await gone_down(app, house)
 
     down = await chats.send(make_incoming("/home"))
     listed = await chats.send(make_incoming("add milk to the shopping list"))
@@ -198,7 +205,7 @@ async def test_home_assistant_down_is_one_sentence_and_it_reconnects_when_back(
     assert "milk" in listed.text.lower()
 
     await house.start()
-    await until(lambda: link.client is not None and link.client.connected)
+    await until(lambda: client.connected)
     back = await chats.send(make_incoming("is the garage door open?"))
     assert back.text == "Garage Door: open"
 
@@ -211,22 +218,17 @@ async def test_a_home_assistant_still_starting_is_waited_for_then_read_whole(
     make_incoming: MakeIncoming,
 ) -> None:
     # After a restart the API answers before the integrations have loaded their devices: a
-    # snapshot taken then lacks the garage door for good (no event brings the registries back).
-    link = app.skill("home").services.client_as(HomeLink)
-    assert link.client is not None
-    link.client._retry_delays = (0.01,)
-    await house.stop()
-    await until(lambda: link.client is not None and not link.client.connected)
+    # house read then lacks the garage door, and "is the garage door open?" is not understood.
+    client = await gone_down(app, house)
     garage = house.states.pop("cover.garage_door")
     house.run_state = "STARTING"
     await house.start()
-    await until(lambda: house.connections > 0)
-    await asyncio.sleep(0.2)
+    await until(lambda: house.asked.count("get_config") >= 2 or client.connected)
 
     starting = await chats.send(make_incoming("is the garage door open?"))
     house.states["cover.garage_door"] = garage
     house.run_state = "RUNNING"
-    await until(lambda: link.client is not None and link.client.connected)
+    await until(lambda: client.connected)
     back = await chats.send(make_incoming("is the garage door open?"))
 
     assert starting.text.startswith(UNREACHABLE)
