@@ -46,19 +46,17 @@ class ListeningModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has 
     def language_of(
         self, audio: np.ndarray, allowed: set[str], family: set[str] | None = None
     ) -> tuple[str, float]:
-        """The most likely language of the note's first 30 s: among `allowed` unless it is
-        empty, with the `family`'s languages weighed `FAMILY_LEANING` times likelier."""
+        """The most likely language of the note's first 30 s and Whisper's probability for it:
+        among `allowed` unless it is empty, the `family`'s languages weighed `FAMILY_LEANING`
+        times likelier."""
         features = self.feature_extractor(audio)
         # The window transcription begins with: faster-whisper leaves out the last frame.
         first = pad_or_trim(features[:, : features.shape[-1] - 1])
         ranked = self.model.detect_language(self.encode(first))[0]
         family = family or set()
         candidates = sorted(
-            (
-                (token[2:-2], probability * (FAMILY_LEANING if token[2:-2] in family else 1.0))
-                for token, probability in ranked
-            ),
-            key=lambda pair: -pair[1],
+            ((token[2:-2], probability) for token, probability in ranked),
+            key=lambda pair: -pair[1] * (FAMILY_LEANING if pair[0] in family else 1.0),
         )
         chosen = [pair for pair in candidates if not allowed or pair[0] in allowed]
         language, probability = (chosen or candidates)[0]
