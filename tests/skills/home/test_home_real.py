@@ -211,6 +211,7 @@ async def test_a_light_moved_to_a_new_room_in_home_assistant_is_known_without_a_
         chats = FamilyChats.open(app)
         client = app.skill("home").services.client_as(HomeLink).client
         assert client is not None
+        await until(lambda: client.connected, timeout_s=60)
         kitchen = client.snapshot.entities["light.kitchen_lights"].area_id
         study = await command(
             demo_house.token, {"type": "config/area_registry/create", "name": "Study"}
