@@ -274,7 +274,8 @@ class VaultIndex:
         if method == "hybrid":
             # The passage is in the vault's language: judged with it, the words count in full.
             asked = f"{query}\n{also}" if also else query
-            ranked = rank_notes(asked, passages, by_vector, by_keyword, cards)
+            known = keywords.known_share(asked)
+            ranked = rank_notes(asked, passages, by_vector, by_keyword, cards, known_words=known)
             best = [(note.path, note.chunk_id, note.score) for note in ranked]
             scale = top_score()
         else:

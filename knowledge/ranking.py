@@ -6,7 +6,9 @@ aliases, headings and first paragraph) says what the whole note is about: its BM
 fused with the notes' ranking. Two corrections follow from how people ask:
 
 - A question in another language than the vault's shares few words with the notes, so the
-  word-based rankings weigh less and the multilingual vectors decide.
+  word-based rankings weigh less and the multilingual vectors decide — unless the vault knows
+  the question's words (a family vault in several languages, a name): then the words weigh by
+  the share of them the vault knows.
 - "When did … first appear" asks for a release note or a dated note: for such questions the
   dated notes among the candidates get a ranking of their own.
 """
@@ -59,7 +61,8 @@ class RankingSettings:
     card_weight: float = 0.0
     """0 by default: on the development questions the cards did not pay their way."""
     foreign_keyword_share: float = 0.25
-    """The share of the word-based weights kept when the question's language is not the vault's."""
+    """The share of the word-based weights kept at least when the question's language is not
+    the vault's; more when more of the question's words are the vault's (`known_words`)."""
     dated_weight: float = 1.0
     """Weight of the dated notes' own ranking for "when did … first …" questions."""
     oldest_first: bool = False
@@ -165,13 +168,18 @@ def rank_notes(
     cards: NoteCards,
     settings: RankingSettings | None = None,
     limit: int = 50,
+    known_words: float = 0.0,
 ) -> list[RankedNote]:
-    """Notes best first, fused from passage rankings (chunk ids, best first) and the cards."""
+    """Notes best first, fused from passage rankings (chunk ids, best first) and the cards.
+
+    `known_words` is the share of the query's words found in the vault's passages
+    (KeywordIndex.known_share).
+    """
     settings = settings or RankingSettings()
     language = query_language(query)
     share = 1.0
     if language and cards.language and language != cards.language:
-        share = settings.foreign_keyword_share
+        share = max(settings.foreign_keyword_share, known_words)
     vector_ranks = _ranks([cid for cid in by_vector if cid in passages])
     keyword_ranks = _ranks([cid for cid in by_keyword if cid in passages])
     if settings.cross_language_imputation and language:

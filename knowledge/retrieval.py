@@ -78,6 +78,13 @@ class KeywordIndex:
         tokens.update((chunk_id, keyword_tokens(text)) for chunk_id, text in added)
         return KeywordIndex(tokens)
 
+    def known_share(self, text: str) -> float:
+        """The share of the text's words (as BM25 counts them) that some passage contains."""
+        words = keyword_tokens(text)
+        if self._model is None or not words:
+            return 0.0
+        return sum(word in self._model.vocab_dict for word in words) / len(words)
+
     def search(self, query: str, limit: int) -> list[tuple[str, float]]:
         """Best passages for the query's words, best first, with their BM25 scores."""
         if self._model is None:

@@ -126,7 +126,10 @@ class Searcher:
         also = rewrite(query)
         by_vector, by_keyword = self.candidates(query, also)
         asked = f"{query}\n{also}" if also else query
-        ranked = rank_notes(asked, self.passages, by_vector, by_keyword, self.cards)
+        known = self.keywords.known_share(asked)
+        ranked = rank_notes(
+            asked, self.passages, by_vector, by_keyword, self.cards, known_words=known
+        )
         return [note.path for note in ranked]
 
     def ranking(
@@ -134,7 +137,16 @@ class Searcher:
     ) -> list[str]:
         by_vector, by_keyword = self.candidates(query)
         if method == "final":
-            ranked = rank_notes(query, self.passages, by_vector, by_keyword, self.cards, settings)
+            known = self.keywords.known_share(query)
+            ranked = rank_notes(
+                query,
+                self.passages,
+                by_vector,
+                by_keyword,
+                self.cards,
+                settings,
+                known_words=known,
+            )
             return [note.path for note in ranked]
         rankings = {
             "bm25": [(by_keyword, 1.0)],

@@ -11,7 +11,7 @@ from knowledge.ranking import (
     rank_notes,
     top_score,
 )
-from knowledge.retrieval import Passage
+from knowledge.retrieval import KeywordIndex, Passage
 
 
 def passage(
@@ -98,6 +98,31 @@ def test_a_question_in_another_language_trusts_meaning_over_shared_words() -> No
     assert kept[0] == "House/Heating.md"
     unchanged = paths(query, by_vector, by_keyword, foreign_keyword_share=1.0, **words)
     assert unchanged[0] == "Recipes/Apple cake.md"
+
+
+def test_a_question_in_another_language_keeps_its_words_when_the_vault_knows_them() -> None:
+    # A family vault mostly in English, with Grandma's recipes in Portuguese: a Portuguese
+    # question about one of them shares real words with it, and those words count again.
+    bolo = passage("Receitas/Bolo de fubá.md", 0, "Bolo de fubá da Vó Rosa: forno a 180 graus.")
+    notes = {**PASSAGES, bolo.chunk_id: bolo}
+    cards = NoteCards.of(notes.values())
+    words = KeywordIndex().changed((), ((p.chunk_id, p.text) for p in notes.values()))
+    question = "Quantos graus para o bolo de fubá da Vó Rosa?"
+    assert (cards.language, query_language(question)) == ("en", "pt")
+    assert words.known_share(question) == 5 / 6  # all but "quantos"
+    assert words.known_share("Die Heizung ist kalt, wie fülle ich Wasser nach?") == 0.0
+    by_vector = ["Recipes/Apple cake.md#0", bolo.chunk_id]
+    by_keyword = [bolo.chunk_id, "Recipes/Apple cake.md#0"]
+    settings = RankingSettings(keyword_weight=2.0, foreign_keyword_share=0.25)
+
+    def first(known: float) -> str:
+        ranked = rank_notes(
+            question, notes, by_vector, by_keyword, cards, settings, known_words=known
+        )
+        return ranked[0].path
+
+    assert first(words.known_share(question)) == bolo.path
+    assert first(0.0) == "Recipes/Apple cake.md"
 
 
 def test_a_when_question_lifts_the_release_notes_among_the_candidates() -> None:
