@@ -2,9 +2,10 @@
 
 The WebSocket waits until Home Assistant has finished starting (its integrations load after the
 API answers), then fetches every state, the area/device/entity registries and the service
-catalog; it follows `state_changed`, reads the registries and services again when Home Assistant
-says they changed (a new lamp, a room renamed, an integration added), pings, and reconnects with
-backoff when Home Assistant restarts. Service calls go through the shared `httpx.AsyncClient`.
+catalog (a change that arrives meanwhile is kept over the older state read); it follows
+`state_changed`, reads the registries and services again when Home Assistant says they changed
+(a new lamp, a room renamed, an integration added), pings, and reconnects with backoff when
+Home Assistant restarts. Service calls go through the shared `httpx.AsyncClient`.
 Failures become two domain errors: `HomeUnreachable` (nothing answered) and `HomeRefused` (it
 answered no).
 """
@@ -117,6 +118,8 @@ class HomeAssistant:
         """Subscription id → the event type it follows, on the current connection."""
         self._house_changed = False
         self._rereading: asyncio.Task[None] | None = None
+        self._changes_while_reading: dict[str, State | None] | None = None
+        """Each entity's last change seen while all states are being read (see `_refresh`)."""
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -260,14 +263,22 @@ class HomeAssistant:
         for event_type in ("state_changed", *HOUSE_CHANGES):
             await self._subscribe(event_type)
         self._house_changed = False
-        states, house = await asyncio.gather(
-            self._command({"type": "get_states"}), self._read_house()
-        )
-        self.snapshot = dataclasses.replace(
-            house,
-            states={state["entity_id"]: state for state in states},
-            version=self.snapshot.version + 1,
-        )
+        self._changes_while_reading = {}
+        try:
+            states, house = await asyncio.gather(
+                self._command({"type": "get_states"}), self._read_house()
+            )
+            fresh = {state["entity_id"]: state for state in states}
+            # A change that came after Home Assistant answered `get_states` (while the
+            # registries were still being read) is newer than that answer: it must not be lost.
+            for entity_id, changed in self._changes_while_reading.items():
+                if changed is None:
+                    fresh.pop(entity_id, None)
+                elif _updated(changed) >= _updated(fresh.get(entity_id)):
+                    fresh[entity_id] = changed
+        finally:
+            self._changes_while_reading = None
+        self.snapshot = dataclasses.replace(house, states=fresh, version=self.snapshot.version + 1)
 
     async def _subscribe(self, event_type: str) -> None:
         number = next(self._ids)
@@ -371,6 +382,8 @@ class HomeAssistant:
             waiting.set_exception(HomeRefused(str(error.get("message", "refused"))))
 
     def _changed(self, entity_id: str, old: State | None, new: State | None) -> None:
+        if self._changes_while_reading is not None:
+            self._changes_while_reading[entity_id] = new
         if new is None:
             self.snapshot.states.pop(entity_id, None)
             self.snapshot.version += 1
@@ -399,6 +412,11 @@ class HomeAssistant:
             yield changed
         finally:
             stop()
+
+
+def _updated(state: State | None) -> str:
+    """When Home Assistant last updated the state: ISO 8601 in UTC, so the text sorts by time."""
+    return str(state.get("last_updated", "")) if state else ""
 
 
 def _name(state: State | None) -> object:

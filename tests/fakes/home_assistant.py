@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
@@ -24,12 +26,22 @@ RESULTS = {"turn_off": "off", "turn_on": "on", "lock": "locked", "unlock": "unlo
 RESULTS |= {"open_cover": "open", "close_cover": "closed"}
 
 
+_TICKS = itertools.count()
+
+
+def now() -> str:
+    """A `last_updated` as Home Assistant writes it (UTC, ISO 8601), later on every call."""
+    moment = datetime(2024, 3, 3, 12, tzinfo=UTC) + timedelta(microseconds=next(_TICKS))
+    return moment.isoformat(timespec="microseconds")
+
+
 def state(entity_id: str, value: str, name: str, **attributes: Any) -> dict[str, Any]:
     return {
         "entity_id": entity_id,
         "state": value,
         "attributes": {"friendly_name": name, **attributes},
         "context": {"id": f"{entity_id}-{value}"},
+        "last_updated": now(),
     }
 
 
@@ -45,6 +57,8 @@ class FakeHomeAssistant:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     """The type of every WebSocket command received, in order."""
+    after_answer: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """Something that happens in the house once, right after a command of this type is answered."""
     _sockets: list[tuple[web.WebSocketResponse, dict[str, int]]] = field(default_factory=list)
     """Each open connection with its subscriptions (event type → subscription id)."""
     _runner: web.AppRunner | None = None
@@ -80,7 +94,8 @@ class FakeHomeAssistant:
     async def set_state(self, entity_id: str, value: str) -> None:
         """A change in the house (or a slow device finishing), sent to every subscriber."""
         old = self.states[entity_id]
-        new = {**old, "state": value, "context": {"id": f"{entity_id}-{value}-{len(self.calls)}"}}
+        context = {"id": f"{entity_id}-{value}-{len(self.calls)}"}
+        new = {**old, "state": value, "context": context, "last_updated": now()}
         self.states[entity_id] = new
         await self._fire(
             "state_changed", {"entity_id": entity_id, "old_state": old, "new_state": new}
@@ -137,6 +152,9 @@ class FakeHomeAssistant:
                 if command["type"] == "subscribe_events":
                     entry[1][command["event_type"]] = command["id"]
                 await socket.send_json(self._answer(command))
+                happening = self.after_answer.pop(command["type"], None)
+                if happening is not None:
+                    await happening()
         finally:
             with contextlib.suppress(ValueError):
                 self._sockets.remove(entry)

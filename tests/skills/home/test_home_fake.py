@@ -235,6 +235,26 @@ async def test_a_home_assistant_still_starting_is_waited_for_then_read_whole(
     assert back.text == "Garage Door: open"
 
 
+async def test_a_change_while_the_house_is_read_on_reconnecting_is_not_lost(
+    app: AppContext,
+    chats: FamilyChats,
+    parent: Member,
+    house: FakeHomeAssistant,
+    make_incoming: MakeIncoming,
+) -> None:
+    # On (re)connecting Gepeto reads every state, then the registries: a door closed between
+    # those answers is newer than the states read, which must not overwrite it.
+    client = await gone_down(app, house)
+    house.after_answer["get_states"] = lambda: house.set_state("cover.garage_door", "closed")
+    await house.start()
+    await until(lambda: client.connected)
+
+    answer = await chats.send(make_incoming("is the garage door open?"))
+
+    assert "get_states" not in house.after_answer
+    assert answer.text == "Garage Door: closed"
+
+
 async def test_an_opted_in_change_is_pushed_once_to_the_chosen_member(
     app: AppContext,
     chats: FamilyChats,
