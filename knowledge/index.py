@@ -40,7 +40,10 @@ logger = logging.getLogger(__name__)
 INDEX_FORMAT = 1
 COLLECTION = "vault-passages"
 NOTES_PER_BATCH = 16
-CANDIDATES = 50
+CANDIDATES = 75
+"""Passages each ranking (words, meaning) brings to the fusion. Deeper than the answers need:
+a passage one ranking puts first and the other 60th should still count from both (with 50, the
+development questions lost two such notes)."""
 FIRST_BUILD_PREVIEW_NOTES = 40
 """A first build of at least this many notes answers from keywords until it is done; a smaller
 one takes seconds, and is waited for."""

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge.chunking import chunk_note  # noqa: E402
 from knowledge.embedders import offline_embedder  # noqa: E402
 from knowledge.expansion import MAX_CHARS, expansion_messages  # noqa: E402
+from knowledge.index import CANDIDATES  # noqa: E402
 from knowledge.ingestion import chunk_id, vault_notes  # noqa: E402
 from knowledge.markdown import parse_note  # noqa: E402
 from knowledge.ranking import NoteCards, RankingSettings, rank_notes  # noqa: E402
@@ -50,7 +51,6 @@ SHARED = ROOT / ".." / "shared" / "data" / "vaults"
 HELP_VAULT = SHARED / "obsidian-help"
 DEV_QUESTIONS = SHARED / "obsidian-help-questions.dev.jsonl"
 EXTRA_QUESTIONS = ROOT / "tests" / "data" / "knowledge" / "obsidian-help-questions.extra.jsonl"
-CANDIDATES = 50
 METHODS = ("bm25", "vectors", "fusion", "final")
 GRID = {
     "k": (5, 20, 60),
