@@ -12,9 +12,11 @@ Methods: BM25 alone, vectors alone, plain reciprocal rank fusion of the two (tod
 search), and the final pipeline (knowledge/ranking.py). With `--ollama URL --model NAME` a
 fifth row, "rewritten", adds the fast model's passage for each question
 (knowledge/expansion.py), as `knowledge.ask` does when a chat model is there; this machine has
-no model, so the row only appears where one runs. Retrieval runs in memory over the same
-passages the index stores; vectors come from the offline embedder and are cached on disk
-(tests/support/vector_cache.py), so only the first run pays for embedding. Nothing asserts.
+no model, so the row only appears where one runs. With `--misses`, every question the final
+pipeline misses is listed with the relevant note's place in each ranking. Retrieval runs in
+memory over the same passages the index stores; vectors come from the offline embedder and are
+cached on disk (tests/support/vector_cache.py), so only the first run pays for embedding.
+Nothing asserts.
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ def report(
     questions: Sequence[Question],
     final: Callable[[], tuple[float, float]],
     rewrite: Callable[[str], str] | None = None,
+    show_misses: bool = False,
 ) -> None:
     print(f"{title}: {len(questions)} questions, {searcher.notes} notes")
     results = {}
@@ -212,6 +215,23 @@ def report(
     print(f"  {'method':10} recall@5    MRR")
     for method, (recall, mrr) in results.items():
         print(f"  {method:10} {recall:8.2f} {mrr:6.2f}")
+    if show_misses:
+        print_misses(searcher, questions)
+
+
+def print_misses(searcher: Searcher, questions: Sequence[Question]) -> None:
+    """Each question the final pipeline misses, with the note's place in every ranking."""
+    for question in questions:
+        places = {}
+        for method in METHODS:
+            ranked = searcher.ranking(question.question, method)
+            places[method] = next(
+                (n for n, path in enumerate(ranked, 1) if path in question.relevant), None
+            )
+        if places["final"] is not None and places["final"] <= 5:
+            continue
+        where = ", ".join(f"{m} {p or '-'}" for m, p in places.items())
+        print(f"    miss: {question.question[:70]!r} ({where})")
 
 
 def main() -> None:
@@ -221,6 +241,9 @@ def main() -> None:
     )
     parser.add_argument("--ollama", help="an Ollama server's URL, for the 'rewritten' row")
     parser.add_argument("--model", default="llama3.2:3b", help="the fast model to rewrite with")
+    parser.add_argument(
+        "--misses", action="store_true", help="list each question the final pipeline misses"
+    )
     arguments = parser.parse_args()
     family_only = arguments.family_only
     rewrite = ollama_rewriter(arguments.ollama, arguments.model) if arguments.ollama else None
@@ -230,7 +253,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     embedder = CachedEmbedder(offline_embedder())
     if not family_only:
-        help_vault_reports(embedder, rewrite)
+        help_vault_reports(embedder, rewrite, arguments.misses)
 
     with tempfile.TemporaryDirectory(prefix="gepeto-family-") as scratch:
         vault = write_family_vault(Path(scratch) / "vault")
@@ -242,6 +265,7 @@ def main() -> None:
             questions,
             final_on(family, questions),
             rewrite,
+            arguments.misses,
         )
     print(
         f"took {time.perf_counter() - started:.0f} s wall, {_cpu() - cpu:.0f} CPU s "
@@ -249,7 +273,9 @@ def main() -> None:
     )
 
 
-def help_vault_reports(embedder: CachedEmbedder, rewrite: Callable[[str], str] | None) -> None:
+def help_vault_reports(
+    embedder: CachedEmbedder, rewrite: Callable[[str], str] | None, show_misses: bool
+) -> None:
     """(a) and (b), over the obsidian-help vault."""
     help_vault = Searcher(HELP_VAULT, embedder)
     dev = _questions(DEV_QUESTIONS)
@@ -260,6 +286,7 @@ def help_vault_reports(embedder: CachedEmbedder, rewrite: Callable[[str], str] |
         dev,
         lambda: cross_validated(help_vault, dev),
         rewrite,
+        show_misses,
     )
     print(f"  settings tuned on all dev questions: {_settings_text(chosen)}")
     print(f"  shipped defaults: {_settings_text(RankingSettings())}")
@@ -272,6 +299,7 @@ def help_vault_reports(embedder: CachedEmbedder, rewrite: Callable[[str], str] |
         extra,
         final_on(help_vault, extra),
         rewrite,
+        show_misses,
     )
 
 
