@@ -181,3 +181,15 @@ def test_a_note_in_another_language_is_not_held_back_by_words_that_cannot_match(
 
     assert first(imputation=True) == "Health/Physiotherapie.md"
     assert first(imputation=False) == "House/Washing machine.md"
+
+
+def test_a_question_in_another_language_than_the_vault_does_not_count_the_vectors_twice() -> None:
+    # Its words already weigh less (foreign_keyword_share); taking every English note's vector
+    # rank as its word rank as well would drown the one word the question shares with a note.
+    query = "Seit welcher Version gibt es das Canvas?"
+    by_vector = ["Recipes/Apple cake.md#0", "Plugins/Canvas.md#0"]
+    by_keyword = ["Plugins/Canvas.md#0"]
+    assert query_language(query) == "de"
+    assert paths(query, by_vector, by_keyword, cross_language_imputation=True, dated_weight=0.0)[
+        0
+    ] == ("Plugins/Canvas.md")
