@@ -187,7 +187,7 @@ def rank_notes(
     share = 1.0
     if language and cards.language and language != cards.language:
         share = max(settings.foreign_keyword_share, known_words)
-    imputing = settings.cross_language_imputation and language and language == cards.language
+    imputing = settings.cross_language_imputation and bool(language) and language == cards.language
     vector_ranks = _ranks([cid for cid in by_vector if cid in passages])
     keyword_ranks = _ranks([cid for cid in by_keyword if cid in passages])
     if imputing:
